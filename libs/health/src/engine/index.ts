@@ -1,0 +1,13 @@
+export { HealthStateStore } from './health-state.store';
+export { HealthScheduler } from './health.scheduler';
+export { HealthCheckRunner } from './health-check.runner';
+export { redactSecrets, sanitizeMessage, MAX_MESSAGE_LENGTH } from './sanitize';
+export type {
+  IndicatorState,
+  GroupState,
+  GroupReason,
+  HealthSnapshot,
+  HealthChangeEvent,
+  IndicatorChangeEvent,
+  GroupChangeEvent,
+} from './health-state.types';

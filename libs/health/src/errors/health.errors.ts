@@ -1,0 +1,68 @@
+import { HealthMessages } from './health.messages';
+import type { OptionProblem } from '../options/validate-options';
+
+/**
+ * Base class of every error the module throws, so that callers can catch them as one kind.
+ */
+export class HealthModuleError extends Error {
+  override name = 'HealthModuleError';
+}
+
+/**
+ * Thrown at boot (by `forRoot`, or when `forRootAsync`'s factory resolves) when module options
+ * are invalid. The message names every invalid option, the value given and what is allowed.
+ */
+export class InvalidHealthModuleOptionsError extends HealthModuleError {
+  override name = 'InvalidHealthModuleOptionsError';
+  /** One entry per invalid option. */
+  readonly problems: readonly OptionProblem[];
+  constructor(problems: readonly OptionProblem[]) {
+    super(HealthMessages.invalidModuleOptions(problems));
+    this.problems = problems;
+  }
+}
+
+/**
+ * Thrown at boot, or by `HealthRegistry.register`, when an indicator's options are invalid. The
+ * message names the class (or registration), every invalid option, the value and what is
+ * allowed.
+ */
+export class InvalidHealthIndicatorOptionsError extends HealthModuleError {
+  override name = 'InvalidHealthIndicatorOptionsError';
+  readonly problems: readonly OptionProblem[];
+  constructor(source: string, problems: readonly OptionProblem[]) {
+    super(HealthMessages.invalidIndicatorOptions(source, problems));
+    this.problems = problems;
+  }
+}
+
+/**
+ * Thrown at boot when a class marked `@HealthIndicator()` has no `check` method.
+ */
+export class MissingHealthCheckMethodError extends HealthModuleError {
+  override name = 'MissingHealthCheckMethodError';
+  constructor(source: string) {
+    super(HealthMessages.missingCheckMethod(source));
+  }
+}
+
+/**
+ * Thrown at boot, or by `HealthRegistry.register`, when two indicators share a name.
+ */
+export class DuplicateHealthIndicatorError extends HealthModuleError {
+  override name = 'DuplicateHealthIndicatorError';
+  constructor(name: string, source: string, existing: string) {
+    super(HealthMessages.duplicateName(name, source, existing));
+  }
+}
+
+/**
+ * Thrown at boot when an indicator is request-scoped or transient (or depends on a
+ * request-scoped provider): background checks run outside any request.
+ */
+export class HealthIndicatorScopeError extends HealthModuleError {
+  override name = 'HealthIndicatorScopeError';
+  constructor(source: string, scope: 'request-scoped' | 'transient') {
+    super(HealthMessages.nonSingletonScope(source, scope));
+  }
+}

@@ -1,0 +1,20 @@
+import { formatOptionProblems, type OptionProblem } from '../options/validate-options';
+
+/** @internal */
+export const HealthMessages = {
+  invalidModuleOptions: (problems: readonly OptionProblem[]) =>
+    `Invalid HealthModule options:\n${formatOptionProblems(problems)}`,
+  invalidIndicatorOptions: (source: string, problems: readonly OptionProblem[]) =>
+    `Invalid health indicator options on ${source}:\n${formatOptionProblems(problems)}`,
+  missingCheckMethod: (source: string) =>
+    `${source} is marked @HealthIndicator() but has no check(context) method. ` +
+    `Implement HealthIndicatorCheck: check() returns up(), degraded(message) or down(message).`,
+  duplicateName: (name: string, source: string, existing: string) =>
+    `Two health indicators are named "${name}": ${source} and ${existing}. ` +
+    `Give one of them another name with @HealthIndicator({ name: '...' }).`,
+  nonSingletonScope: (source: string, scope: string) =>
+    `${source} is a ${scope} provider and cannot be a health indicator: the engine runs checks ` +
+    `in the background, outside any request. Make it a singleton (the default scope) and ` +
+    `inject what it needs through singleton providers.`,
+  notRegistered: (name: string) => `No health indicator is named "${name}".`,
+} as const;

@@ -1,0 +1,8 @@
+export {
+  HealthModuleError,
+  InvalidHealthModuleOptionsError,
+  InvalidHealthIndicatorOptionsError,
+  MissingHealthCheckMethodError,
+  DuplicateHealthIndicatorError,
+  HealthIndicatorScopeError,
+} from './health.errors';

@@ -1,0 +1,64 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { InvalidHealthModuleOptionsError } from './errors';
+import { HEALTH_ROUTE_OPTIONS } from './health.constants';
+import {
+  HEALTH_MODULE_DEFAULTS,
+  HealthModuleRouteOptionsSchema,
+  type HealthModuleOptions,
+  type HealthModuleRouteOptions,
+} from './health-module-options';
+import { createHealthControllers, type ResolvedRouteOptions } from './http/health.controllers';
+import { findOptionProblems } from './options/validate-options';
+
+/**
+ * Builds the module's `forRoot` / `forRootAsync` with Nest's `ConfigurableModuleBuilder`. The
+ * route options (`path`, `aliases`, `isGlobal`) are "extras": read synchronously when the module
+ * is defined, because routes come from decorators.
+ *
+ * @internal
+ */
+export const {
+  ConfigurableModuleClass: ConfigurableHealthModule,
+  MODULE_OPTIONS_TOKEN: HEALTH_MODULE_OPTIONS,
+  OPTIONS_TYPE: HEALTH_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: HEALTH_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<HealthModuleOptions>({
+  moduleName: 'Health',
+  optionsInjectionToken: 'HEALTH:MODULE_OPTIONS',
+})
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createHealthOptions')
+  .setExtras<HealthModuleRouteOptions>(
+    {
+      path: HEALTH_MODULE_DEFAULTS.path,
+      aliases: HEALTH_MODULE_DEFAULTS.aliases,
+      isGlobal: HEALTH_MODULE_DEFAULTS.isGlobal,
+    },
+    (definition, extras) => {
+      const route = resolveRouteOptions(extras);
+      return {
+        ...definition,
+        global: extras.isGlobal ?? HEALTH_MODULE_DEFAULTS.isGlobal,
+        controllers: createHealthControllers(route),
+        providers: [
+          ...(definition.providers ?? []),
+          { provide: HEALTH_ROUTE_OPTIONS, useValue: route },
+        ],
+      };
+    },
+  )
+  .build();
+
+/**
+ * Validates the route options and applies their defaults.
+ *
+ * @throws InvalidHealthModuleOptionsError naming the option, the value and what is allowed.
+ * @internal
+ */
+export function resolveRouteOptions(extras: HealthModuleRouteOptions): ResolvedRouteOptions {
+  const picked = { path: extras.path, aliases: extras.aliases, isGlobal: extras.isGlobal };
+  const problems = findOptionProblems(HealthModuleRouteOptionsSchema, picked);
+  if (problems.length > 0) throw new InvalidHealthModuleOptionsError(problems);
+  const path = (picked.path ?? HEALTH_MODULE_DEFAULTS.path).replace(/^\/+|\/+$/g, '');
+  return { path, aliases: picked.aliases ?? HEALTH_MODULE_DEFAULTS.aliases };
+}

@@ -1,0 +1,99 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { HealthIndicatorExplorer } from './discovery/health-indicator.explorer';
+import { HealthRegistry } from './discovery/health.registry';
+import { HealthCheckRunner } from './engine/health-check.runner';
+import { HealthStateStore } from './engine/health-state.store';
+import { HealthScheduler } from './engine/health.scheduler';
+import { InvalidHealthModuleOptionsError } from './errors';
+import { HEALTH_RESOLVED_OPTIONS } from './health.constants';
+import {
+  ConfigurableHealthModule,
+  HEALTH_ASYNC_OPTIONS_TYPE,
+  HEALTH_MODULE_OPTIONS,
+  HEALTH_OPTIONS_TYPE,
+} from './health.module-definition';
+import {
+  HealthModuleOptionsSchema,
+  resolveHealthModuleOptions,
+  type HealthModuleOptions,
+  type ResolvedHealthModuleOptions,
+} from './health-module-options';
+import { HealthResponder } from './http/health-responder';
+import { HealthTransitionLogger } from './logging/health-transition.logger';
+import { findOptionProblems } from './options/validate-options';
+
+function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
+  const problems = findOptionProblems(HealthModuleOptionsSchema, raw);
+  if (problems.length > 0) throw new InvalidHealthModuleOptionsError(problems);
+  return resolveHealthModuleOptions(raw);
+}
+
+/**
+ * Health checks for a Nest app: discovers every `@HealthIndicator()` provider, runs the checks in
+ * the background, and serves Kubernetes probes and a detailed endpoint without a controller of
+ * yours.
+ *
+ * Routes (prefix `path`, default `health`): `GET /health/live`, `/health/ready`,
+ * `/health/startup`, `/health/group/:name`, `GET /health`; and `GET /livez`, `/readyz`,
+ * `/startupz` unless `aliases: false`.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [HealthModule.forRoot({ defaults: { intervalMs: 10_000 } })],
+ *   providers: [DatabaseHealth],
+ * })
+ * export class AppModule {}
+ * ```
+ * @example
+ * ```ts
+ * HealthModule.forRootAsync({
+ *   path: 'health',              // route options stay synchronous
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ defaults: { timeoutMs: config.get('HEALTH_TIMEOUT_MS') } }),
+ * });
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: HEALTH_RESOLVED_OPTIONS,
+      useFactory: validateModuleOptions,
+      inject: [HEALTH_MODULE_OPTIONS],
+    },
+    HealthRegistry,
+    HealthIndicatorExplorer,
+    HealthCheckRunner,
+    HealthStateStore,
+    HealthScheduler,
+    HealthTransitionLogger,
+    HealthResponder,
+  ],
+  exports: [HealthRegistry, HealthStateStore],
+})
+export class HealthModule extends ConfigurableHealthModule {
+  /**
+   * Configures the module with options known at import time.
+   *
+   * @param options - {@link HealthModuleOptions} and {@link HealthModuleRouteOptions}; all optional.
+   * @throws InvalidHealthModuleOptionsError for an invalid route option (at once) or module
+   *   option (when the app boots), naming the option, the value and what is allowed.
+   */
+  static override forRoot(options: typeof HEALTH_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /**
+   * Configures the module with options from a factory, class or existing provider
+   * (`useFactory` + `inject`, `useClass`, `useExisting`). Route options (`path`, `aliases`,
+   * `isGlobal`) are given beside them, synchronously.
+   *
+   * @throws InvalidHealthModuleOptionsError when the resolved options are invalid, at boot.
+   */
+  static override forRootAsync(options: typeof HEALTH_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}

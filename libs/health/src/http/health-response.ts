@@ -1,0 +1,155 @@
+import type { HealthStatus, IndicatorStatus } from '../check';
+import type {
+  GroupReason,
+  GroupState,
+  HealthSnapshot,
+  IndicatorState,
+} from '../engine/health-state.types';
+
+/**
+ * The body of a probe (`GET /health/live`, `/health/ready`, `/health/startup`,
+ * `/health/group/:name` and the `/livez`-style aliases).
+ *
+ * @example
+ * ```json
+ * { "status": "up", "group": "readiness", "timestamp": "2026-11-21T10:00:00.000Z",
+ *   "checks": { "database": { "status": "up" }, "redis": { "status": "up" } } }
+ * ```
+ */
+export interface HealthProbeBody {
+  readonly status: HealthStatus;
+  readonly group: string;
+  /** ISO-8601 time of the answer. */
+  readonly timestamp: string;
+  /** Present when the group is down for a reason of the module's (`starting`, `shutting_down`). */
+  readonly reason?: GroupReason;
+  /** Each member's effective status; messages and data are only in `GET /health`. */
+  readonly checks: Readonly<Record<string, { readonly status: IndicatorStatus }>>;
+}
+
+/** One indicator in {@link HealthDetailsBody}. */
+export interface HealthCheckDetails {
+  /** Effective status (after thresholds). */
+  readonly status: IndicatorStatus;
+  /** Status of the last run, before thresholds; `null` before the first result. */
+  readonly observed: HealthStatus | null;
+  readonly critical: boolean;
+  readonly groups: readonly string[];
+  readonly mode: 'background' | 'on-demand';
+  /** Milliseconds; `null` before the first result. */
+  readonly durationMs: number | null;
+  /** ISO-8601 end of the last run, or `null`. */
+  readonly lastCheckedAt: string | null;
+  /** ISO-8601 time of the last effective transition. */
+  readonly since: string;
+  readonly timedOut: boolean;
+  readonly consecutiveFailures: number;
+  readonly consecutiveSuccesses: number;
+  /** Sanitized message of the last run. */
+  readonly message?: string;
+  /** Data of the last run. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The body of `GET /health`: every indicator with its data and timings, every group, and process
+ * facts. Answered with HTTP 200 whatever the status.
+ */
+export interface HealthDetailsBody {
+  /** The worst of every group's status. */
+  readonly status: HealthStatus;
+  readonly timestamp: string;
+  readonly checks: Readonly<Record<string, HealthCheckDetails>>;
+  readonly groups: Readonly<
+    Record<string, { status: HealthStatus; since: string; reason?: GroupReason }>
+  >;
+  readonly process: {
+    readonly pid: number;
+    readonly uptimeSeconds: number;
+    readonly nodeVersion: string;
+    readonly memory: {
+      readonly rssBytes: number;
+      readonly heapUsedBytes: number;
+      readonly heapTotalBytes: number;
+      readonly externalBytes: number;
+    };
+  };
+}
+
+/** @internal */
+export function toProbeBody(group: GroupState): HealthProbeBody {
+  return group.reason
+    ? {
+        status: group.status,
+        group: group.name,
+        timestamp: new Date().toISOString(),
+        reason: group.reason,
+        checks: group.checks,
+      }
+    : {
+        status: group.status,
+        group: group.name,
+        timestamp: new Date().toISOString(),
+        checks: group.checks,
+      };
+}
+
+/** @internal */
+export function toCheckDetails(state: IndicatorState): HealthCheckDetails {
+  const details: HealthCheckDetails = {
+    status: state.status,
+    observed: state.observed,
+    critical: state.critical,
+    groups: state.groups,
+    mode: state.mode,
+    durationMs: state.durationMs,
+    lastCheckedAt: state.lastCheckedAt,
+    since: state.since,
+    timedOut: state.timedOut,
+    consecutiveFailures: state.consecutiveFailures,
+    consecutiveSuccesses: state.consecutiveSuccesses,
+  };
+  if (state.message !== null) Object.assign(details, { message: state.message });
+  if (state.data !== null) Object.assign(details, { data: state.data });
+  return details;
+}
+
+/** @internal */
+export function toDetailsBody(snapshot: HealthSnapshot): HealthDetailsBody {
+  const checks: Record<string, HealthCheckDetails> = {};
+  for (const [name, state] of Object.entries(snapshot.checks)) checks[name] = toCheckDetails(state);
+  const groups: Record<string, { status: HealthStatus; since: string; reason?: GroupReason }> = {};
+  for (const [name, group] of Object.entries(snapshot.groups)) {
+    groups[name] = group.reason
+      ? { status: group.status, since: group.since, reason: group.reason }
+      : { status: group.status, since: group.since };
+  }
+  const memory = process.memoryUsage();
+  return {
+    status: snapshot.status,
+    timestamp: snapshot.timestamp,
+    checks,
+    groups,
+    process: {
+      pid: process.pid,
+      uptimeSeconds: Math.round(process.uptime() * 1000) / 1000,
+      nodeVersion: process.version,
+      memory: {
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        heapTotalBytes: memory.heapTotal,
+        externalBytes: memory.external,
+      },
+    },
+  };
+}
+
+/** Body of a 404 for an unknown group. @internal */
+export function unknownGroupBody(name: string): {
+  statusCode: 404;
+  error: 'Not Found';
+  message: string;
+} {
+  const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
+  return { statusCode: 404, error: 'Not Found', message: `No health group is named "${shown}".` };
+}

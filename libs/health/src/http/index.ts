@@ -1,0 +1,1 @@
+export type { HealthProbeBody, HealthDetailsBody, HealthCheckDetails } from './health-response';

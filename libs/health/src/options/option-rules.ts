@@ -1,0 +1,63 @@
+import { applyDecorators } from '@nestjs/common';
+import { IsInt, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+
+/**
+ * Names of indicators and groups: they appear in URLs (`/health/ready/<name>`), Prometheus labels
+ * and log lines, so they are kept to a URL- and label-safe alphabet.
+ */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** What {@link NAME_PATTERN} allows, in words. */
+export const NAME_RULE =
+  'must be 1 to 63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+/**
+ * An integer option within `[min, max]`, with one message that says so.
+ *
+ * @internal
+ */
+export function IntegerInRange(min: number, max: number, unit = ''): PropertyDecorator {
+  const message = `must be an integer from ${min} to ${max}${unit ? ` (${unit})` : ''}`;
+  return applyDecorators(IsInt({ message }), Min(min, { message }), Max(max, { message }));
+}
+
+/**
+ * A map from group name to an HTTP status mapping `{ up?, degraded?, down? }` whose values are
+ * integer HTTP status codes from 200 to 599.
+ *
+ * @internal
+ */
+export function IsHttpStatusMap(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHttpStatusMap',
+      validator: {
+        validate: (value: unknown) => {
+          if (!isPlainObject(value)) return false;
+          return Object.entries(value).every(
+            ([group, mapping]) =>
+              NAME_PATTERN.test(group) &&
+              isPlainObject(mapping) &&
+              Object.entries(mapping).every(
+                ([status, code]) =>
+                  ['up', 'degraded', 'down'].includes(status) &&
+                  Number.isInteger(code) &&
+                  (code as number) >= 200 &&
+                  (code as number) <= 599,
+              ),
+          );
+        },
+        defaultMessage: () =>
+          'must map group names to { up?, degraded?, down? } with integer HTTP status codes from 200 to 599',
+      },
+    },
+    options,
+  );
+}
+
+/** @internal */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
