@@ -71,10 +71,13 @@ export function messageFromError(error: unknown): string {
 function rawMessage(error: unknown, depth: number): string {
   if (typeof error === 'string') return error;
   if (error === null || error === undefined) return `threw ${String(error)}`;
-  if (typeof error !== 'object') {
-    if (typeof error === 'function') return 'threw a function';
+  if (typeof error === 'function') return 'threw a function';
+  if (typeof error === 'symbol') return `threw ${error.toString()}`;
+  if (typeof error === 'bigint') return `threw bigint ${error.toString()}`;
+  if (typeof error === 'number' || typeof error === 'boolean') {
     return `threw ${typeof error} ${String(error)}`;
   }
+  if (typeof error !== 'object') return 'threw a non-Error value';
   const record = error as { message?: unknown; code?: unknown; errors?: unknown; name?: unknown };
   const message = typeof record.message === 'string' ? record.message.trim() : '';
   if (message) return message;
