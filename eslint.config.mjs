@@ -4,7 +4,17 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'bench/results/**', '*.js', '*.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      'bench/results/**',
+      '*.js',
+      '*.mjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -26,8 +36,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@nestjs/core/*'], message: 'Deep imports of @nestjs/core break across majors.' },
-            { group: ['pg', 'ioredis', 'bullmq', 'amqplib', 'prom-client'], message: 'Optional peers are loaded lazily, never imported by the library entry.' },
+            {
+              group: ['@nestjs/core/*'],
+              message: 'Deep imports of @nestjs/core break across majors.',
+            },
+            {
+              group: ['pg', 'ioredis', 'bullmq', 'amqplib', 'prom-client'],
+              message: 'Optional peers are loaded lazily, never imported by the library entry.',
+            },
           ],
         },
       ],

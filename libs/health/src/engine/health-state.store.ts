@@ -47,7 +47,12 @@ export class HealthStateStore implements OnModuleDestroy {
     this.recomputeGroups(new Date().toISOString(), false);
   }
 
-  /** Starts tracking an indicator, as `unknown`. @internal */
+  /**
+   * Starts tracking an indicator, as `unknown`. Group transitions that this causes are emitted
+   * only after bootstrap: before it, the groups are being composed, not changing.
+   *
+   * @internal
+   */
   track(definition: HealthIndicatorDefinition): void {
     const now = new Date().toISOString();
     this.indicators.set(definition.name, {
@@ -69,12 +74,14 @@ export class HealthStateStore implements OnModuleDestroy {
         consecutiveSuccesses: 0,
       }),
     });
-    this.recomputeGroups(now, true);
+    this.recomputeGroups(now, this.bootstrapped);
   }
 
   /** Stops tracking an indicator; it leaves its groups. @internal */
   untrack(name: string): void {
-    if (this.indicators.delete(name)) this.recomputeGroups(new Date().toISOString(), true);
+    if (this.indicators.delete(name)) {
+      this.recomputeGroups(new Date().toISOString(), this.bootstrapped);
+    }
   }
 
   /** Records the outcome of one run. @internal */
