@@ -41,12 +41,8 @@ export class HealthTransitionLogger implements OnModuleInit, OnModuleDestroy {
     const subject = change.type === 'group' ? `group ${change.name}` : change.name;
     let line = `${subject}: ${change.previous} → ${change.current}`;
     if (change.type === 'indicator') {
-      const details = [
-        change.message,
-        change.durationMs === null ? null : `${change.durationMs} ms`,
-      ]
-        .filter(Boolean)
-        .join(', ');
+      const took = change.durationMs === null ? null : `check took ${change.durationMs} ms`;
+      const details = [change.message, took].filter(Boolean).join('; ');
       if (details) line += ` (${details})`;
     } else if (change.reason) {
       line += ` (${change.reason})`;
