@@ -25,6 +25,7 @@ export class HealthIndicatorExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    const seen = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
       const found = this.read(wrapper);
       if (!found) continue;
@@ -37,6 +38,10 @@ export class HealthIndicatorExplorer implements OnModuleInit {
       if (!instance || typeof instance.check !== 'function') {
         throw new MissingHealthCheckMethodError(source);
       }
+      // An alias (`useExisting`) or a factory returning an instance Nest already holds is the
+      // same indicator under a second token: register each instance once.
+      if (seen.has(instance)) continue;
+      seen.add(instance);
       this.registry.register(instance as HealthIndicatorCheck, options, source);
     }
   }

@@ -77,14 +77,20 @@ export class HealthRegistry {
       check = indicator;
     } else if (indicator && typeof indicator.check === 'function') {
       check = (context) => indicator.check(context);
-      derivedName = deriveIndicatorName(indicator.constructor?.name ?? '');
+      const className = (indicator as object).constructor?.name;
+      // A plain object has no class to name it after: it needs a name, as a function does.
+      if (className && className !== 'Object') derivedName = deriveIndicatorName(className);
     } else {
       throw new MissingHealthCheckMethodError(label);
     }
     const name = options.name ?? derivedName;
     if (name === undefined) {
       throw new InvalidHealthIndicatorOptionsError(label, [
-        { option: 'name', value: undefined, allowed: 'is required when registering a function' },
+        {
+          option: 'name',
+          value: undefined,
+          allowed: 'is required when registering a function or a plain object',
+        },
       ]);
     }
     const existing = this.indicators.get(name);

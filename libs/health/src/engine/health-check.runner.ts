@@ -85,14 +85,16 @@ export class HealthCheckRunner {
     });
     const completed = call.then(
       (value): HealthRunResult => ({
-        ...normalizeResult(value),
+        ...readSafely(() => normalizeResult(value), 'returned a result that cannot be read'),
         durationMs: elapsed(),
         timedOut: false,
         finishedAt: Date.now(),
       }),
       (error: unknown): HealthRunResult => ({
-        status: 'down',
-        message: messageFromError(error),
+        ...readSafely(
+          () => ({ status: 'down', message: messageFromError(error) }),
+          'threw a value that cannot be read',
+        ),
         durationMs: elapsed(),
         timedOut: false,
         finishedAt: Date.now(),
@@ -104,6 +106,20 @@ export class HealthCheckRunner {
 }
 
 const STATUSES: ReadonlySet<unknown> = new Set(['up', 'degraded', 'down']);
+
+type Outcome = Pick<HealthRunResult, 'status' | 'message' | 'data'>;
+
+/**
+ * Reads what a check returned or threw. A value whose properties throw when read (a getter, a
+ * revoked proxy) is `down` too: the run must resolve, or the last status would stick.
+ */
+function readSafely(read: () => Outcome, fallback: string): Outcome {
+  try {
+    return read();
+  } catch {
+    return { status: 'down', message: fallback };
+  }
+}
 
 /**
  * Checks what a check returned: an object with `status` up / degraded / down, an optional

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import type { HealthStatus } from '../check';
 import type { HealthIndicatorDefinition } from '../discovery/health-indicator.definition';
@@ -32,7 +32,7 @@ interface Tracked {
  * `changes` emits every effective transition of an indicator, then of each group it moved.
  */
 @Injectable()
-export class HealthStateStore implements OnModuleDestroy {
+export class HealthStateStore implements OnApplicationShutdown {
   private readonly indicators = new Map<string, Tracked>();
   private readonly groupStates = new Map<string, GroupState>();
   private readonly changes$ = new Subject<HealthChangeEvent>();
@@ -179,7 +179,8 @@ export class HealthStateStore implements OnModuleDestroy {
     };
   }
 
-  onModuleDestroy(): void {
+  /** Completes `changes` after the last shutdown transition has been emitted. */
+  onApplicationShutdown(): void {
     this.changes$.complete();
   }
 

@@ -16,8 +16,10 @@ const CONTROL_OR_SPACE = /[\s\x00-\x1f\x7f]+/g;
  * and HTTP clients echo headers.
  */
 const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-  // userinfo of any URL: scheme://user:password@host → scheme://user:***@host
-  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s@/]+)@/gi, `$1$2:${REDACTED}@`],
+  // userinfo of any URL: scheme://user:password@host → scheme://user:***@host; the password runs
+  // to the last "@" before the host, so a raw "@" in it (common, though it should be %40) is
+  // covered too
+  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s/]+)@/gi, `$1$2:${REDACTED}@`],
   // Authorization / Proxy-Authorization headers, whatever the scheme
   [
     /\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',;]+/gi,
@@ -86,6 +88,8 @@ function rawMessage(error: unknown, depth: number): string {
     if (inner) return inner;
   }
   if (typeof record.code === 'string' && record.code) return record.code;
+  // An inner error that says nothing must not hide the outer error's code.
+  if (depth > 0) return '';
   if (error instanceof Error) return error.name || 'Error';
   return 'threw a non-Error value';
 }
