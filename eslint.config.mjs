@@ -13,6 +13,8 @@ export default tseslint.config(
       'bench/results/**',
       '*.js',
       '*.mjs',
+      // A CommonJS require hook for child processes; outside the TypeScript project.
+      'test/helpers/*.cjs',
     ],
   },
   eslint.configs.recommended,

@@ -22,7 +22,7 @@ module.exports = {
       displayName: 'e2e',
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
-      testTimeout: 30000,
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],
     },
   ],
 };

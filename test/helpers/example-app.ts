@@ -1,0 +1,178 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { INestApplication } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import {
+  HealthRegistry,
+  HealthStateStore,
+  type HealthCheckDetails,
+  type HealthDetailsBody,
+  type HealthIndicatorTiming,
+  type IndicatorStatus,
+} from 'nest-health';
+import request from 'supertest';
+import { createExampleApp } from '../../apps/example/src/bootstrap';
+import { DEMO_QUEUE } from '../../apps/example/src/demo-queue';
+import type { ExampleEnv, HttpAdapterName } from '../../apps/example/src/example-config';
+import { CapturingLogger } from './capturing-logger';
+import { recordProcessErrors, type ProcessErrorRecorder } from './process-errors';
+import { waitFor, type WaitForOptions } from './wait-for';
+
+/** Every HTTP platform the app runs on; specs run once per platform. */
+export const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
+
+/** The real services the specs use; `E2E_DATABASE_URL` and `E2E_REDIS_URL` override them. */
+export const SERVICES = {
+  databaseUrl: process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  redisUrl: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379',
+} as const;
+
+/** Health check timing of the specs: a check every 200 ms, 500 ms to answer. */
+export const FAST_HEALTH_CHECKS: HealthIndicatorTiming = { intervalMs: 200, timeoutMs: 500 };
+
+/**
+ * Starts describing an example app for a spec, with the real PostgreSQL and Redis and fast
+ * health checks, so that each spec reads as one sentence:
+ *
+ * @example const app = await exampleApp('fastify').withRedisAt(unreachable).start();
+ */
+export function exampleApp(adapter: HttpAdapterName): ExampleAppBuilder {
+  return new ExampleAppBuilder(adapter);
+}
+
+/** Describes the example app to start; see {@link exampleApp}. */
+export class ExampleAppBuilder {
+  private databaseUrl: string | undefined = SERVICES.databaseUrl;
+  private redisUrl: string = SERVICES.redisUrl;
+  private healthDefaults: HealthIndicatorTiming = FAST_HEALTH_CHECKS;
+
+  constructor(private readonly adapter: HttpAdapterName) {}
+
+  /** Uses the PostgreSQL server at `url`. */
+  withDatabaseAt(url: string): this {
+    this.databaseUrl = url;
+    return this;
+  }
+
+  /** Uses no database server: the app falls back to its embedded PGlite. */
+  withEmbeddedDatabase(): this {
+    this.databaseUrl = undefined;
+    return this;
+  }
+
+  /** Uses the Redis at `url`. */
+  withRedisAt(url: string): this {
+    this.redisUrl = url;
+    return this;
+  }
+
+  /** Replaces the health checks' default timing. */
+  withHealthDefaults(defaults: HealthIndicatorTiming): this {
+    this.healthDefaults = defaults;
+    return this;
+  }
+
+  /**
+   * Builds the app exactly as `main.ts` does and listens on a free port of 127.0.0.1. Records
+   * the process's unhandled rejections and uncaught exceptions from here until `close()`.
+   */
+  async start(): Promise<RunningExampleApp> {
+    const env: ExampleEnv = {
+      HTTP_ADAPTER: this.adapter,
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: this.redisUrl,
+      // A queue of its own, so that workers and jobs of other runs do not count.
+      QUEUE_PREFIX: `e2e-${randomUUID().slice(0, 8)}`,
+    };
+    const logger = new CapturingLogger();
+    const processErrors = recordProcessErrors();
+    try {
+      const app = await createExampleApp({
+        env,
+        config: { health: { defaults: this.healthDefaults } },
+        logger,
+      });
+      await app.listen(0, '127.0.0.1');
+      return new RunningExampleApp(app, logger, processErrors);
+    } catch (error) {
+      processErrors.stop();
+      throw error;
+    }
+  }
+}
+
+/** A started example app and what a spec asks of it. */
+export class RunningExampleApp {
+  constructor(
+    readonly app: INestApplication,
+    /** Every line the app logged. */
+    readonly logs: CapturingLogger,
+    private readonly processErrors: ProcessErrorRecorder,
+  ) {}
+
+  /** `GET path`. */
+  get(path: string): request.Test {
+    return request(this.app.getHttpServer()).get(path);
+  }
+
+  /** `POST path`. */
+  post(path: string): request.Test {
+    return request(this.app.getHttpServer()).post(path);
+  }
+
+  /** The app's health registry, to add indicators at run time. */
+  get registry(): HealthRegistry {
+    return this.app.get(HealthRegistry);
+  }
+
+  /** The app's demo queue. */
+  get queue(): Queue {
+    return this.app.get<Queue>(getQueueToken(DEMO_QUEUE));
+  }
+
+  /** Unhandled rejections and uncaught exceptions recorded since start. */
+  get unhandledErrors(): readonly string[] {
+    return this.processErrors.errors;
+  }
+
+  /** Polls `GET /health` until check `name` has `status`; returns that check's details. */
+  async waitForCheck(
+    name: string,
+    status: IndicatorStatus,
+    options?: WaitForOptions,
+  ): Promise<HealthCheckDetails> {
+    return waitFor(async () => {
+      const { body } = await this.get('/health').expect(200);
+      const check = (body as HealthDetailsBody).checks[name];
+      expect({ name, status: check?.status, message: check?.message }).toMatchObject({
+        name,
+        status,
+      });
+      return check;
+    }, options);
+  }
+
+  /**
+   * Closes the app (and deletes its queue's keys, when Redis is reachable), then stops
+   * recording errors. Calling it again waits for the same close.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private closing?: Promise<void>;
+
+  private async closeOnce(): Promise<void> {
+    try {
+      if (this.app.get(HealthStateStore).indicator('queue')?.status === 'up') {
+        await this.queue.obliterate({ force: true }).catch(() => undefined);
+      }
+      await this.app.close();
+      await nextTurn();
+    } finally {
+      this.processErrors.stop();
+    }
+  }
+}
