@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
   moduleNameMapper: {
     '^nest-health$': '<rootDir>/libs/health/src',
     '^nest-health/(.*)$': '<rootDir>/libs/health/src/$1',
