@@ -15,6 +15,9 @@ export default tseslint.config(
       '*.mjs',
       // A CommonJS require hook for child processes; outside the TypeScript project.
       'test/helpers/*.cjs',
+      // Benchmarks run as plain Node scripts against the built library.
+      'bench/*.mjs',
+      'bench/*.cjs',
     ],
   },
   eslint.configs.recommended,
@@ -43,12 +46,33 @@ export default tseslint.config(
               message: 'Deep imports of @nestjs/core break across majors.',
             },
             {
-              group: ['pg', 'ioredis', 'bullmq', 'amqplib', 'prom-client'],
+              group: ['pg', 'ioredis', 'bullmq', 'amqplib', 'prom-client', '@nestjs/terminus'],
               message: 'Optional peers are loaded lazily, never imported by the library entry.',
             },
           ],
         },
       ],
+    },
+  },
+  {
+    // The probe CLI: plain CommonJS for Node, outside the TypeScript project.
+    files: ['libs/health/bin/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
     },
   },
   {

@@ -9,6 +9,7 @@ import {
   type HealthCheckDetails,
   type HealthDetailsBody,
   type HealthIndicatorTiming,
+  type HealthModuleOptions,
   type IndicatorStatus,
 } from 'nest-health';
 import request from 'supertest';
@@ -46,6 +47,8 @@ export class ExampleAppBuilder {
   private databaseUrl: string | undefined = SERVICES.databaseUrl;
   private redisUrl: string = SERVICES.redisUrl;
   private healthDefaults: HealthIndicatorTiming = FAST_HEALTH_CHECKS;
+  private healthOptions: Omit<HealthModuleOptions, 'defaults'> = {};
+  private host = '127.0.0.1';
 
   constructor(private readonly adapter: HttpAdapterName) {}
 
@@ -73,6 +76,18 @@ export class ExampleAppBuilder {
     return this;
   }
 
+  /** Listens on `host` (a free port) instead of 127.0.0.1, e.g. a non-loopback interface. */
+  listeningOn(host: string): this {
+    this.host = host;
+    return this;
+  }
+
+  /** Adds health module options (other than `defaults`, see {@link withHealthDefaults}). */
+  withHealthOptions(options: Omit<HealthModuleOptions, 'defaults'>): this {
+    this.healthOptions = { ...this.healthOptions, ...options };
+    return this;
+  }
+
   /**
    * Builds the app exactly as `main.ts` does and listens on a free port of 127.0.0.1. Records
    * the process's unhandled rejections and uncaught exceptions from here until `close()`.
@@ -90,10 +105,10 @@ export class ExampleAppBuilder {
     try {
       const app = await createExampleApp({
         env,
-        config: { health: { defaults: this.healthDefaults } },
+        config: { health: { ...this.healthOptions, defaults: this.healthDefaults } },
         logger,
       });
-      await app.listen(0, '127.0.0.1');
+      await app.listen(0, this.host);
       return new RunningExampleApp(app, logger, processErrors);
     } catch (error) {
       processErrors.stop();

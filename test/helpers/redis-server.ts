@@ -16,11 +16,18 @@ export function hasRedisServer(): boolean {
 export class TestRedisServer {
   private child?: ChildProcess;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  /** Starts a server on a free port and waits until it accepts connections. */
-  static async start(): Promise<TestRedisServer> {
-    const server = new TestRedisServer(await closedPort());
+  /**
+   * Starts a server on a free port and waits until it accepts connections.
+   *
+   * @param extraArgs - more `redis-server` arguments, e.g. `['--requirepass', 'secret']`.
+   */
+  static async start(extraArgs: readonly string[] = []): Promise<TestRedisServer> {
+    const server = new TestRedisServer(await closedPort(), extraArgs);
     await server.restart();
     return server;
   }
@@ -41,6 +48,7 @@ export class TestRedisServer {
       '',
       '--appendonly',
       'no',
+      ...this.extraArgs,
     ];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
     await waitFor(() => acceptsConnections(this.port), { timeoutMs: 5_000 });

@@ -25,7 +25,15 @@ export interface ExampleConfig {
   readonly queuePrefix: string;
   /** `QUEUE_WAITING_THRESHOLD`: waiting jobs above which the queue is degraded. @default 1000 */
   readonly queueWaitingThreshold: number;
-  /** Options of the health module (not read from the environment; tests override them). */
+  /**
+   * `SHUTDOWN_DELAY_MS`: on SIGTERM, how long readiness is down while the app keeps serving,
+   * before it closes (the health module's `shutdownDelayMs`). @default 0
+   */
+  readonly shutdownDelayMs: number;
+  /**
+   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs}, the rest
+   * is not read from the environment (tests override it).
+   */
   readonly health: HealthModuleOptions;
 }
 
@@ -95,12 +103,22 @@ export function loadExampleConfig(
       'must be a positive integer',
       1000,
     ),
+    shutdownDelayMs: read(
+      'SHUTDOWN_DELAY_MS',
+      integerIn(0, 300_000),
+      'must be an integer from 0 to 300000 (milliseconds)',
+      0,
+    ),
     health: { defaults: { intervalMs: 5_000, timeoutMs: 1_000 } },
   };
   if (problems.length > 0) {
     throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
   }
-  return { ...config, ...overrides };
+  const merged = { ...config, ...overrides };
+  return {
+    ...merged,
+    health: { shutdownDelayMs: merged.shutdownDelayMs, ...merged.health },
+  };
 }
 
 function integerIn(min: number, max: number): (raw: string) => number | undefined {

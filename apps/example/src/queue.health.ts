@@ -2,26 +2,26 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Queue, RedisClient as BullRedisClient } from 'bullmq';
 import {
-  degraded,
+  bullmqIndicator,
   down,
   HealthIndicator,
-  up,
+  type BuiltInIndicator,
   type HealthCheckContext,
   type HealthIndicatorCheck,
 } from 'nest-health';
-import { abortable } from './abortable';
 import { DEMO_QUEUE } from './demo-queue';
 import { EXAMPLE_CONFIG, type ExampleConfig } from './example-config';
 import { firstConnectionAttempt } from './first-connection';
 import { OutageLog } from './outage-log';
 
 /**
- * The demo queue: its Redis answers and a worker consumes it. Data: `waiting`, `active`,
- * `failed`, `delayed` job counts and `workers`.
+ * The demo queue: its Redis answers and a worker consumes it, through the library's built-in
+ * `bullmqIndicator`. Data: `waiting`, `active`, `failed`, `delayed` job counts, `workers` and
+ * `isPaused`.
  *
- * Down when the queue's Redis connection is not ready (checked first, so the check never waits
- * for a reconnection) or when no worker is connected; degraded when more jobs wait than
- * `QUEUE_WAITING_THRESHOLD`.
+ * Down when the queue's Redis connection is not ready (checked first, with the connection error,
+ * so the check never waits for a reconnection) or when no worker is connected; degraded when
+ * more jobs wait than `QUEUE_WAITING_THRESHOLD`, or when the queue is paused.
  */
 @HealthIndicator({ name: 'queue', groups: ['readiness'] })
 export class QueueHealth implements HealthIndicatorCheck, OnModuleInit {
@@ -29,10 +29,17 @@ export class QueueHealth implements HealthIndicatorCheck, OnModuleInit {
   /** The queue's connection, once it has connected; BullMQ only hands it out then. */
   private client?: BullRedisClient;
 
+  /** The library's BullMQ check: counts, workers, paused; down without a worker. */
+  private readonly builtIn: BuiltInIndicator;
+
   constructor(
     @InjectQueue(DEMO_QUEUE) private readonly queue: Queue,
-    @Inject(EXAMPLE_CONFIG) private readonly config: ExampleConfig,
+    @Inject(EXAMPLE_CONFIG) config: ExampleConfig,
   ) {
+    this.builtIn = bullmqIndicator(queue, {
+      requireWorker: true,
+      waiting: { degradedAbove: config.queueWaitingThreshold },
+    });
     // The queue re-emits its connection's errors; without a listener BullMQ prints them.
     queue.on('error', (error) => this.outage.failed(error));
     queue.waitUntilReady().then(
@@ -50,31 +57,13 @@ export class QueueHealth implements HealthIndicatorCheck, OnModuleInit {
     await firstConnectionAttempt(this.queue.waitUntilReady(), this.queue);
   }
 
-  async check({ signal }: HealthCheckContext) {
+  async check(context: HealthCheckContext) {
+    // Checked first: a queue that never connected would make the built-in wait for it.
     const status = this.client?.status ?? 'connecting';
     if (status !== 'ready') {
       const reason = this.outage.error ? `: ${this.outage.error}` : '';
       return down(`Redis not connected (${status})${reason}`);
     }
-    const [counts, workers] = await abortable(
-      Promise.all([
-        this.queue.getJobCounts('waiting', 'active', 'failed', 'delayed'),
-        this.queue.getWorkersCount(),
-      ]),
-      signal,
-    );
-    const data = {
-      waiting: counts.waiting ?? 0,
-      active: counts.active ?? 0,
-      failed: counts.failed ?? 0,
-      delayed: counts.delayed ?? 0,
-      workers,
-    };
-    if (workers === 0) return down('no worker is connected to the queue', data);
-    const threshold = this.config.queueWaitingThreshold;
-    if (data.waiting > threshold) {
-      return degraded(`${data.waiting} jobs waiting (threshold ${threshold})`, data);
-    }
-    return up(data);
+    return this.builtIn.check(context);
   }
 }

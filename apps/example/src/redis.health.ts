@@ -1,33 +1,31 @@
-import { performance } from 'node:perf_hooks';
 import {
   down,
   HealthIndicator,
-  up,
+  redisIndicator,
+  type BuiltInIndicator,
   type HealthCheckContext,
   type HealthIndicatorCheck,
 } from 'nest-health';
-import { abortable } from './abortable';
-import { elapsedMs } from './elapsed-ms';
 import { RedisClient } from './redis.client';
 
 /**
- * Redis answers PING. Data: `responseTimeMs`, and `usedMemoryBytes` from `INFO memory`.
+ * Redis answers PING, through the library's built-in `redisIndicator` on the app's own client.
+ * Data: `responseTimeMs`, `usedMemoryBytes` (and `usedMemoryPercent` of `maxmemory` when set).
+ * While Redis is unreachable, the message says why the client cannot connect.
  */
 @HealthIndicator({ name: 'redis', groups: ['readiness'] })
 export class RedisHealth implements HealthIndicatorCheck {
-  constructor(private readonly client: RedisClient) {}
+  private readonly redis: BuiltInIndicator;
 
-  async check({ signal }: HealthCheckContext) {
-    const { redis } = this.client;
-    if (redis.status !== 'ready') {
-      const reason = this.client.lastError ? `: ${this.client.lastError}` : '';
-      return down(`not connected (${redis.status})${reason}`);
-    }
-    const started = performance.now();
-    await abortable(redis.ping(), signal);
-    const responseTimeMs = elapsedMs(started);
-    const info = await abortable(redis.info('memory'), signal);
-    const usedMemory = /^used_memory:(\d+)/m.exec(info);
-    return up({ responseTimeMs, usedMemoryBytes: usedMemory ? Number(usedMemory[1]) : null });
+  constructor(private readonly client: RedisClient) {
+    this.redis = redisIndicator(client.redis);
+  }
+
+  async check(context: HealthCheckContext) {
+    const result = await this.redis.check(context);
+    const { lastError } = this.client;
+    return result.status === 'down' && lastError
+      ? down(`${result.message}: ${lastError}`, result.data)
+      : result;
   }
 }

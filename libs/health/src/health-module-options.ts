@@ -1,16 +1,51 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import type { HealthStatus } from './check';
+import {
+  HEALTH_DETAILS_MODES,
+  IsHealthAuthorize,
+  type HealthAuthorize,
+  type HealthDetailsMode,
+} from './details/health-details.types';
 import {
   HealthIndicatorTimingSchema,
   type HealthIndicatorTiming,
 } from './decorators/health-indicator.options';
-import { IsHttpStatusMap } from './options/option-rules';
+import type { BuiltInIndicator } from './indicators/core/built-in-indicator';
+import { isBuiltInIndicator } from './indicators/core/built-in-indicator';
+import { kindOf } from './indicators/core/positional';
+import { IntegerInRange, IsFunctionArray, IsHttpStatusMap } from './options/option-rules';
+import { findOptionProblems, type OptionProblem } from './options/validate-options';
 
 /**
  * The HTTP status codes a probe answers for each status of its group.
  */
 export type HealthHttpStatusMapping = Partial<Record<HealthStatus, number>>;
+
+/**
+ * Options of the health stream.
+ */
+export interface HealthStreamOptions {
+  /**
+   * Milliseconds between heartbeat comments on an idle stream, so that proxies and load
+   * balancers (which often drop a connection idle for 60 s) keep it open. Integer from 1000 to
+   * 300000.
+   * @default 15000
+   */
+  heartbeatMs?: number;
+  /**
+   * Most streams open at once; one more is answered 503 with `Retry-After`. Integer from 1 to
+   * 100000.
+   * @default 1000
+   */
+  maxSubscribers?: number;
+  /**
+   * Reconnection delay sent to clients in the first event (`retry:`), in milliseconds. Integer
+   * from 100 to 600000.
+   * @default 3000
+   */
+  retryMs?: number;
+}
 
 /**
  * Options of {@link HealthModule}, resolvable asynchronously through `forRootAsync`.
@@ -44,6 +79,67 @@ export interface HealthModuleOptions {
    * @default true
    */
   logger?: boolean;
+  /**
+   * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
+   * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
+   */
+  stream?: HealthStreamOptions;
+  /**
+   * Built-in indicators to register at init, made by the factories (`eventLoopIndicator()`,
+   * `memoryIndicator()`, `redisIndicator(client)`, …; see the README's "Built-in indicators").
+   * Each registers with the options given to its factory, and is closed when the module is
+   * destroyed. Through `forRootAsync`, a client from DI can be passed to a factory. Anything else
+   * in the array fails the boot with `InvalidHealthModuleOptionsError`.
+   * @default []
+   * @example
+   * ```ts
+   * HealthModule.forRootAsync({
+   *   inject: [Redis],
+   *   useFactory: (redis: Redis) => ({ indicators: [eventLoopIndicator(), redisIndicator(redis)] }),
+   * });
+   * ```
+   */
+  indicators?: BuiltInIndicator[];
+  /**
+   * Who sees details: messages, data and process facts in `GET /<path>`, failure reasons in
+   * `?verbose`, messages in the stream; and who may ask for `?fresh=true`. Everybody else gets
+   * statuses only, and "reason withheld" for failures, as the Kubernetes API server answers
+   * `/readyz?verbose`. See {@link HealthDetailsMode}: `'never'`, `'local'` (loopback callers,
+   * by the socket's address, never `X-Forwarded-For`; or callers `authorize` admits),
+   * `'authorized'` (callers `authorize` admits), `'always'`.
+   * @default 'local'
+   */
+  details?: HealthDetailsMode;
+  /**
+   * Admits callers to the details (`details: 'local'` or `'authorized'`): a function
+   * `(request) => boolean | Promise<boolean>` (admitted when it returns `true`), or a Nest guard
+   * class, called with an HTTP `ExecutionContext` of the health endpoint (a guard that throws
+   * means not admitted). A guard is taken from the app's providers when registered in any
+   * module, otherwise created once at init. Required with `details: 'authorized'`.
+   * @example `authorize: (req) => req.headers['x-health-token'] === process.env.HEALTH_TOKEN`
+   * @example `authorize: JwtAuthGuard`
+   */
+  authorize?: HealthAuthorize;
+  /**
+   * `?fresh=true` (admitted callers only) runs a group's checks now instead of reading the
+   * last results; at most once per this many milliseconds per group (and per check for
+   * `/<path>/ready/<check>`): within it, callers share the run in flight or read its results.
+   * Integer from 0 to 3600000.
+   * @default 1000
+   */
+  freshMinIntervalMs?: number;
+  /**
+   * On shutdown (`app.enableShutdownHooks()` and SIGTERM, or `app.close()`), readiness turns
+   * down at once and the app goes on serving for this many milliseconds before it closes, so
+   * that load balancers stop sending it requests first: Kubernetes removes a terminating pod
+   * from its Service's endpoints asynchronously, and a load balancer that reads the readiness
+   * probe needs `periodSeconds × failureThreshold` to notice. Set it near the readiness probe's
+   * `periodSeconds × failureThreshold` (lightship's `shutdownDelay`, default 5 s, serves the
+   * same purpose) and keep `terminationGracePeriodSeconds` above it plus the time the app needs
+   * to close. Integer from 0 to 300000.
+   * @default 0
+   */
+  shutdownDelayMs?: number;
 }
 
 /**
@@ -66,11 +162,26 @@ export interface HealthModuleRouteOptions {
    */
   aliases?: boolean;
   /**
+   * Serve the dashboard page at `GET /<path>/dashboard`: a self-contained page (no CDN) that
+   * reads the stream.
+   * @default true
+   */
+  dashboard?: boolean;
+  /**
    * Register the module globally, so that `HealthRegistry` and `HealthStateStore` can be
    * injected in any module.
    * @default true
    */
   isGlobal?: boolean;
+  /**
+   * Decorators applied to every controller of the module (probes, details, stream,
+   * dashboard): the way through a global guard (`APP_GUARD`) that would otherwise ask the
+   * kubelet for credentials. Pass the decorator your guard skips, e.g. `[Public()]` where
+   * `Public = () => SetMetadata('isPublic', true)`. (The controllers also carry
+   * `HEALTH_ENDPOINT_METADATA`, which a guard can check instead.) At most 32.
+   * @default []
+   */
+  decorators?: ClassDecorator[];
 }
 
 /** The resolved module options, with every default applied. @internal */
@@ -78,6 +189,12 @@ export interface ResolvedHealthModuleOptions {
   readonly defaults: Required<HealthIndicatorTiming>;
   readonly httpStatus: Readonly<Record<string, Required<HealthHttpStatusMapping>>>;
   readonly logger: boolean;
+  readonly stream: Required<HealthStreamOptions>;
+  readonly indicators: readonly BuiltInIndicator[];
+  readonly details: HealthDetailsMode;
+  readonly authorize: HealthAuthorize | undefined;
+  readonly freshMinIntervalMs: number;
+  readonly shutdownDelayMs: number;
 }
 
 /**
@@ -88,6 +205,12 @@ export const HEALTH_MODULE_DEFAULTS = {
   aliases: true,
   isGlobal: true,
   logger: true,
+  dashboard: true,
+  stream: { heartbeatMs: 15_000, maxSubscribers: 1_000, retryMs: 3_000 },
+  details: 'local',
+  freshMinIntervalMs: 1_000,
+  shutdownDelayMs: 0,
+  decorators: [],
   defaults: {
     intervalMs: 5_000,
     timeoutMs: 1_000,
@@ -100,6 +223,21 @@ export const HEALTH_MODULE_DEFAULTS = {
 
 const PATH_RULE =
   'must be a route path of letters, digits, "-", "_", "." and "/" (at most 200 characters)';
+
+/** The class-validator schema of {@link HealthStreamOptions}. @internal */
+export class HealthStreamOptionsSchema implements HealthStreamOptions {
+  @IsOptional()
+  @IntegerInRange(1_000, 300_000, 'milliseconds')
+  heartbeatMs?: number;
+
+  @IsOptional()
+  @IntegerInRange(1, 100_000)
+  maxSubscribers?: number;
+
+  @IsOptional()
+  @IntegerInRange(100, 600_000, 'milliseconds')
+  retryMs?: number;
+}
 
 /** The class-validator schema of {@link HealthModuleOptions}. @internal */
 export class HealthModuleOptionsSchema implements HealthModuleOptions {
@@ -115,6 +253,26 @@ export class HealthModuleOptionsSchema implements HealthModuleOptions {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   logger?: boolean;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HealthStreamOptionsSchema)
+  stream?: HealthStreamOptionsSchema;
+
+  @IsOptional()
+  @IsIn(HEALTH_DETAILS_MODES, { message: 'must be "never", "local", "authorized" or "always"' })
+  details?: HealthDetailsMode;
+
+  @IsHealthAuthorize()
+  authorize?: HealthAuthorize;
+
+  @IsOptional()
+  @IntegerInRange(0, 3_600_000, 'milliseconds')
+  freshMinIntervalMs?: number;
+
+  @IsOptional()
+  @IntegerInRange(0, 300_000, 'milliseconds')
+  shutdownDelayMs?: number;
 }
 
 /** The class-validator schema of {@link HealthModuleRouteOptions}. @internal */
@@ -130,7 +288,15 @@ export class HealthModuleRouteOptionsSchema implements HealthModuleRouteOptions 
 
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
+  dashboard?: boolean;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
   isGlobal?: boolean;
+
+  @IsOptional()
+  @IsFunctionArray(32)
+  decorators?: ClassDecorator[];
 }
 
 /**
@@ -149,7 +315,47 @@ export function resolveHealthModuleOptions(
     defaults: { ...HEALTH_MODULE_DEFAULTS.defaults, ...stripUndefined(options?.defaults ?? {}) },
     httpStatus,
     logger: options?.logger ?? HEALTH_MODULE_DEFAULTS.logger,
+    stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
+    indicators: [...(options?.indicators ?? [])],
+    details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
+    authorize: options?.authorize,
+    freshMinIntervalMs: options?.freshMinIntervalMs ?? HEALTH_MODULE_DEFAULTS.freshMinIntervalMs,
+    shutdownDelayMs: options?.shutdownDelayMs ?? HEALTH_MODULE_DEFAULTS.shutdownDelayMs,
   };
+}
+
+const INDICATORS_RULE =
+  'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
+
+/**
+ * Validates module options. `indicators` is checked apart from the class-validator schema: its
+ * items hold clients, which must be neither copied nor walked.
+ *
+ * @internal
+ */
+export function findModuleOptionProblems(raw: unknown): OptionProblem[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('indicators' in raw)) {
+    return findOptionProblems(HealthModuleOptionsSchema, raw);
+  }
+  const { indicators, ...rest } = raw as Record<string, unknown>;
+  const problems = findOptionProblems(HealthModuleOptionsSchema, rest);
+  if (indicators === undefined) return problems;
+  if (!Array.isArray(indicators)) {
+    return [
+      ...problems,
+      { option: 'indicators', value: kindOf(indicators), allowed: INDICATORS_RULE },
+    ];
+  }
+  indicators.forEach((item: unknown, index) => {
+    if (!isBuiltInIndicator(item)) {
+      problems.push({
+        option: `indicators[${index}]`,
+        value: kindOf(item),
+        allowed: INDICATORS_RULE,
+      });
+    }
+  });
+  return problems;
 }
 
 /** @internal */

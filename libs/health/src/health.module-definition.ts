@@ -7,7 +7,10 @@ import {
   type HealthModuleOptions,
   type HealthModuleRouteOptions,
 } from './health-module-options';
+import { createDashboardController } from './dashboard/health-dashboard.controller';
+import { decorateHealthControllers } from './http/health-endpoint';
 import { createHealthControllers, type ResolvedRouteOptions } from './http/health.controllers';
+import { createStreamController } from './stream/health-stream.controller';
 import { findOptionProblems } from './options/validate-options';
 
 /**
@@ -32,14 +35,23 @@ export const {
     {
       path: HEALTH_MODULE_DEFAULTS.path,
       aliases: HEALTH_MODULE_DEFAULTS.aliases,
+      dashboard: HEALTH_MODULE_DEFAULTS.dashboard,
       isGlobal: HEALTH_MODULE_DEFAULTS.isGlobal,
+      decorators: [],
     },
     (definition, extras) => {
       const route = resolveRouteOptions(extras);
       return {
         ...definition,
         global: extras.isGlobal ?? HEALTH_MODULE_DEFAULTS.isGlobal,
-        controllers: createHealthControllers(route),
+        controllers: decorateHealthControllers(
+          [
+            ...createHealthControllers(route),
+            createStreamController(route.path),
+            ...(route.dashboard ? [createDashboardController(route.path)] : []),
+          ],
+          route.decorators,
+        ),
         providers: [
           ...(definition.providers ?? []),
           { provide: HEALTH_ROUTE_OPTIONS, useValue: route },
@@ -56,9 +68,20 @@ export const {
  * @internal
  */
 export function resolveRouteOptions(extras: HealthModuleRouteOptions): ResolvedRouteOptions {
-  const picked = { path: extras.path, aliases: extras.aliases, isGlobal: extras.isGlobal };
+  const picked = {
+    path: extras.path,
+    aliases: extras.aliases,
+    dashboard: extras.dashboard,
+    isGlobal: extras.isGlobal,
+    decorators: extras.decorators,
+  };
   const problems = findOptionProblems(HealthModuleRouteOptionsSchema, picked);
   if (problems.length > 0) throw new InvalidHealthModuleOptionsError(problems);
   const path = (picked.path ?? HEALTH_MODULE_DEFAULTS.path).replace(/^\/+|\/+$/g, '');
-  return { path, aliases: picked.aliases ?? HEALTH_MODULE_DEFAULTS.aliases };
+  return {
+    path,
+    aliases: picked.aliases ?? HEALTH_MODULE_DEFAULTS.aliases,
+    dashboard: picked.dashboard ?? HEALTH_MODULE_DEFAULTS.dashboard,
+    decorators: [...(picked.decorators ?? [])],
+  };
 }

@@ -78,11 +78,12 @@ describe('HealthModule options', () => {
     });
 
     it('trims slashes from the path and applies the defaults', () => {
-      expect(resolveRouteOptions({ path: '/status/k8s/' })).toEqual({
+      expect(resolveRouteOptions({ path: '/status/k8s/' })).toMatchObject({
         path: 'status/k8s',
         aliases: true,
+        decorators: [],
       });
-      expect(resolveRouteOptions({})).toEqual({ path: 'health', aliases: true });
+      expect(resolveRouteOptions({})).toMatchObject({ path: 'health', aliases: true });
     });
 
     it('is global by default, and not when isGlobal is false', () => {

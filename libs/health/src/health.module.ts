@@ -14,17 +14,20 @@ import {
   HEALTH_OPTIONS_TYPE,
 } from './health.module-definition';
 import {
-  HealthModuleOptionsSchema,
+  findModuleOptionProblems,
   resolveHealthModuleOptions,
   type HealthModuleOptions,
   type ResolvedHealthModuleOptions,
 } from './health-module-options';
 import { HealthResponder } from './http/health-responder';
+import { HealthDetailsPolicy } from './details/health-details.policy';
+import { HealthShutdown } from './shutdown/health-shutdown';
+import { HealthStreamService } from './stream/health-stream.service';
 import { HealthTransitionLogger } from './logging/health-transition.logger';
-import { findOptionProblems } from './options/validate-options';
+import { BuiltInIndicatorsLifecycle } from './indicators/core/built-in-indicators.lifecycle';
 
 function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
-  const problems = findOptionProblems(HealthModuleOptionsSchema, raw);
+  const problems = findModuleOptionProblems(raw);
   if (problems.length > 0) throw new InvalidHealthModuleOptionsError(problems);
   return resolveHealthModuleOptions(raw);
 }
@@ -35,8 +38,13 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
  * yours.
  *
  * Routes (prefix `path`, default `health`): `GET /health/live`, `/health/ready`,
- * `/health/startup`, `/health/group/:name`, `GET /health`; and `GET /livez`, `/readyz`,
- * `/startupz` unless `aliases: false`.
+ * `/health/startup`, `/health/group/:name`, each with a per-check route (`/health/ready/:check`,
+ * `/health/group/:name/:check`) and the query parameters `?verbose`, `?exclude=`, `?fresh=true`;
+ * `GET /health`; and `GET /livez`, `/readyz`, `/startupz` unless `aliases: false`.
+ *
+ * Providers to inject: `HealthRegistry`, `HealthStateStore`, `HealthDetailsPolicy` (who sees
+ * details) and `HealthShutdown` (the graceful shutdown: readiness down, `shutdownDelayMs`, then
+ * close).
  *
  * @example
  * ```ts
@@ -71,8 +79,12 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
     HealthScheduler,
     HealthTransitionLogger,
     HealthResponder,
+    BuiltInIndicatorsLifecycle,
+    HealthDetailsPolicy,
+    HealthShutdown,
+    HealthStreamService,
   ],
-  exports: [HealthRegistry, HealthStateStore],
+  exports: [HealthRegistry, HealthStateStore, HealthDetailsPolicy, HealthShutdown],
 })
 export class HealthModule extends ConfigurableHealthModule {
   /**

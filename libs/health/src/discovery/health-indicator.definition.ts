@@ -1,4 +1,4 @@
-import type { HealthCheckFunction } from '../check';
+import type { HealthCheckFunction, HealthIndicatorCheck } from '../check';
 import type { HealthIndicatorMode } from '../decorators/health-indicator.options';
 
 /**
@@ -24,4 +24,9 @@ export interface HealthIndicatorDefinition {
   readonly check: HealthCheckFunction;
   /** Where it came from, for messages: a class name or "HealthRegistry.register(...)". */
   readonly source: string;
+  /**
+   * What was registered: the indicator object (a provider instance, a built-in) or the check
+   * function. Lets the module release a built-in's resources when it is unregistered.
+   */
+  readonly target?: HealthIndicatorCheck | HealthCheckFunction;
 }

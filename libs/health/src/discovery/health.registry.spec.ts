@@ -21,7 +21,9 @@ describe('HealthRegistry', () => {
   });
 
   it('applies the module defaults to an indicator without options', () => {
-    const definition = registry.register(new PaymentsHealthIndicator());
+    const indicator = new PaymentsHealthIndicator();
+    const definition = registry.register(indicator);
+    expect(definition.target).toBe(indicator);
     expect(definition).toEqual({
       name: 'payments',
       groups: ['readiness'],
@@ -34,6 +36,7 @@ describe('HealthRegistry', () => {
       cacheTtlMs: 1_000,
       check: expect.any(Function),
       source: 'PaymentsHealthIndicator',
+      target: indicator,
     });
     expect(Object.isFrozen(definition)).toBe(true);
     expect(Object.isFrozen(definition.groups)).toBe(true);

@@ -109,6 +109,7 @@ export class HealthRegistry {
       cacheTtlMs: timing.cacheTtlMs,
       check,
       source: label,
+      target: indicator,
     });
     this.indicators.set(name, definition);
     this.events$.next({ type: 'added', definition });

@@ -2,13 +2,14 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnModuleDestroy,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import type { HealthIndicatorDefinition } from '../discovery/health-indicator.definition';
 import { HealthRegistry } from '../discovery/health.registry';
 import { HealthCheckRunner, timedOutMessage } from './health-check.runner';
 import { HealthStateStore } from './health-state.store';
+import { messageFromError } from './sanitize';
 
 /** Each wait between background runs is the interval times a factor in [1 - J, 1 + J]. */
 export const INTERVAL_JITTER = 0.1;
@@ -37,7 +38,7 @@ interface Entry {
  * @internal
  */
 @Injectable()
-export class HealthScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+export class HealthScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('HealthModule');
   private readonly entries = new Map<string, Entry>();
   private readonly onDemandByGroup = new Map<string, Entry[]>();
@@ -66,12 +67,19 @@ export class HealthScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
-  /** Stops every timer and aborts runs in flight; later results are dropped. */
-  onModuleDestroy(): void {
+  /**
+   * Stops the checks if nothing has yet. `HealthShutdown` stops them earlier, in
+   * `onModuleDestroy`, once the shutdown delay is over: checks keep running while the app
+   * drains.
+   */
+  onApplicationShutdown(): void {
     this.stop();
   }
 
-  /** @see onModuleDestroy */
+  /**
+   * Stops every timer and aborts runs in flight; later results are dropped. Readiness turns
+   * down with reason `shutting_down`. Idempotent.
+   */
   stop(): void {
     if (this.stopped) return;
     this.state.markShuttingDown();
@@ -192,7 +200,9 @@ export class HealthScheduler implements OnApplicationBootstrap, OnModuleDestroy 
         if (!this.stopped && !entry.removed) this.state.record(definition.name, result);
       })
       .catch((error: unknown) => {
-        this.logger.error(`${definition.name}: recording a result failed: ${String(error)}`);
+        this.logger.error(
+          `${definition.name}: recording a result failed: ${messageFromError(error)}`,
+        );
       })
       .finally(() => {
         entry.running = undefined;

@@ -63,6 +63,26 @@ describe('redactSecrets', () => {
     expect(out).toBe(expected);
   });
 
+  it('redacts the AUTH / HELLO arguments ioredis attaches to a reply error, inspected or as JSON', () => {
+    // What util.inspect(error) and JSON.stringify(error) show of ioredis's WRONGPASS error
+    expect(
+      redactSecrets(
+        "ReplyError: WRONGPASS invalid username-password pair { command: { name: 'auth', args: [ 'default', 'SuperSecret123' ] } }",
+      ),
+    ).toBe(
+      "ReplyError: WRONGPASS invalid username-password pair { command: { name: 'auth', args: [***] } }",
+    );
+    expect(redactSecrets('{"command":{"name":"auth","args":["SuperSecret123"]}}')).toBe(
+      '{"command":{"name":"auth","args":[***]}}',
+    );
+    expect(redactSecrets("{ name: 'hello', args: [ '3', 'AUTH', 'u', 'pw' ] }")).toBe(
+      "{ name: 'hello', args: [***] }",
+    );
+    expect(redactSecrets("{ name: 'get', args: [ 'key' ] }")).toBe(
+      "{ name: 'get', args: [ 'key' ] }",
+    );
+  });
+
   it('redacts every occurrence, not only the first', () => {
     expect(redactSecrets('a=postgres://u:one@h b=postgres://v:two@h')).toBe(
       'a=postgres://u:***@h b=postgres://v:***@h',

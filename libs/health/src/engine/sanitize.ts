@@ -29,6 +29,12 @@ const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]+=*/g, `$1 ${REDACTED}`],
   // JWT-like strings: three base64url parts, the first starting with {" encoded
   [/\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, REDACTED],
+  // Redis AUTH / HELLO commands as ioredis attaches them to a reply error (`command: { name:
+  // 'auth', args: [ 'user', 'password' ] }`), in util.inspect or JSON form: every argument goes
+  [
+    /(\bname["']?\s*:\s*["'](?:auth|hello)["']\s*,\s*["']?args["']?\s*:\s*\[)[^\]]*\]/gi,
+    `$1${REDACTED}]`,
+  ],
   // key=value and key: value pairs whose key names a secret
   [
     /\b(password|passwd|pwd|pass|secret|client_secret|token|access_token|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"',;&]+)/gi,
@@ -38,7 +44,8 @@ const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
 
 /**
  * Replaces credentials in a text by `***`: URL passwords, `Authorization` header values,
- * bearer and basic tokens, JWT-like strings and `password=` / `pwd=` / `token=` style pairs.
+ * bearer and basic tokens, JWT-like strings, the arguments of a Redis `AUTH` / `HELLO` command
+ * that ioredis attaches to its errors, and `password=` / `pwd=` / `token=` style pairs.
  *
  * @param text - any text that may leave the process (a message, a log line).
  * @returns the text with secrets replaced.

@@ -66,3 +66,18 @@ export class HealthIndicatorScopeError extends HealthModuleError {
     super(HealthMessages.nonSingletonScope(source, scope));
   }
 }
+
+/**
+ * Thrown when a built-in indicator needs an optional package that is not installed (for example
+ * `rabbitmqIndicator('amqp://…')` without `amqplib`). The message names the package and the
+ * command that installs it.
+ */
+export class MissingOptionalDependencyError extends HealthModuleError {
+  override name = 'MissingOptionalDependencyError';
+  /** The package to install, e.g. `"amqplib"`. */
+  readonly packageName: string;
+  constructor(packageName: string, feature: string) {
+    super(HealthMessages.missingOptionalDependency(packageName, feature));
+    this.packageName = packageName;
+  }
+}

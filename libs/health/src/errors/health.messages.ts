@@ -17,4 +17,7 @@ export const HealthMessages = {
     `in the background, outside any request. Make it a singleton (the default scope) and ` +
     `inject what it needs through singleton providers.`,
   notRegistered: (name: string) => `No health indicator is named "${name}".`,
+  missingOptionalDependency: (packageName: string, feature: string) =>
+    `${feature} needs the optional package "${packageName}", which is not installed. ` +
+    `Install it: npm install ${packageName}`,
 } as const;

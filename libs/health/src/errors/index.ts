@@ -5,4 +5,5 @@ export {
   MissingHealthCheckMethodError,
   DuplicateHealthIndicatorError,
   HealthIndicatorScopeError,
+  MissingOptionalDependencyError,
 } from './health.errors';

@@ -1,72 +1,254 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { HealthStatus } from '../check';
+import type { HealthDetailsTarget } from '../details/http-execution-context';
+import { HealthDetailsPolicy } from '../details/health-details.policy';
 import { HealthStateStore } from '../engine/health-state.store';
 import { HealthScheduler } from '../engine/health.scheduler';
+import type { GroupState } from '../engine/health-state.types';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import {
   HEALTH_MODULE_DEFAULTS,
   type HealthHttpStatusMapping,
   type ResolvedHealthModuleOptions,
 } from '../health-module-options';
+import { FreshRuns } from './fresh-runs';
+import type { HealthDetailsQuery, HealthProbeQuery } from './health-probe.query';
+import { NO_QUERY } from './health-query.pipe';
 import {
   toDetailsBody,
   toProbeBody,
+  unknownCheckBody,
   unknownGroupBody,
   type HealthDetailsBody,
   type HealthProbeBody,
 } from './health-response';
+import { memberStatus, probeTitle, unmatchedWarning, viewGroup } from './probe-view';
+import { formatVerbose, type VerboseCheck } from './verbose-answer';
+
+/** The query of a probe as the controllers receive it. @internal */
+export type ProbeQuery = HealthProbeQuery | typeof NO_QUERY;
+
+/** The query of `GET /<path>` as the controller receives it. @internal */
+export type DetailsQuery = HealthDetailsQuery | typeof NO_QUERY;
+
+/** A 404 body. @internal */
+export type NotFoundBody = ReturnType<typeof unknownGroupBody>;
+
+/** What a probe handler returns: a JSON body, a verbose text, or a promise of either. @internal */
+export type ProbeAnswer = HealthProbeBody | NotFoundBody | string;
+
+/** The request and response of one call, and the route, for the details policy. @internal */
+export interface HealthCall {
+  readonly request: unknown;
+  readonly response: unknown;
+  readonly target: HealthDetailsTarget;
+}
 
 /**
- * What the health controllers answer: bodies and status codes from the state store. A probe of
- * a group without on-demand members is answered synchronously from the snapshot; no check runs.
+ * What the health controllers answer: bodies and status codes from the state store.
+ *
+ * A probe without query parameters is answered synchronously from the snapshot, as cheaply as a
+ * constant route (unless its group has on-demand members); no check runs and the details policy
+ * is not asked. Only `?verbose`, `?fresh` and `GET /<path>` ask the policy.
  *
  * @internal
  */
 @Injectable()
 export class HealthResponder {
+  private readonly freshRuns: FreshRuns;
+
   constructor(
     private readonly state: HealthStateStore,
     private readonly scheduler: HealthScheduler,
+    private readonly policy: HealthDetailsPolicy,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
-  ) {}
+  ) {
+    this.freshRuns = new FreshRuns(options.freshMinIntervalMs);
+  }
 
   /** Answers a probe of one group; 404 for an unknown group. */
-  probe(
-    group: string,
-    response: unknown,
-  ):
-    | HealthProbeBody
-    | ReturnType<typeof unknownGroupBody>
-    | Promise<HealthProbeBody | ReturnType<typeof unknownGroupBody>> {
-    if (!this.state.group(group)) {
-      this.setStatus(response, 404);
-      return unknownGroupBody(group);
+  probe(group: string, query: ProbeQuery, call: HealthCall): ProbeAnswer | Promise<ProbeAnswer> {
+    if (!this.state.group(group)) return this.notFound(call.response, unknownGroupBody(group));
+    if (query === NO_QUERY) {
+      const refresh = this.scheduler.refreshGroup(group);
+      if (refresh) return refresh.then(() => this.answerGroup(group, NO_QUERY, false, call));
+      return this.answerGroup(group, NO_QUERY, false, call);
     }
-    const refresh = this.scheduler.refreshGroup(group);
-    if (refresh) return refresh.then(() => this.answerProbe(group, response));
-    return this.answerProbe(group, response);
+    const probeQuery = query as HealthProbeQuery;
+    return this.prepare(probeQuery, call, group, undefined, (admitted) =>
+      this.answerGroup(group, probeQuery, admitted, call),
+    );
   }
 
-  /** Answers `GET /health`: 200 with every detail. */
-  details(): HealthDetailsBody | Promise<HealthDetailsBody> {
-    const refresh = this.scheduler.refreshAll();
-    if (refresh) return refresh.then(() => toDetailsBody(this.state.snapshot()));
-    return toDetailsBody(this.state.snapshot());
-  }
-
-  private answerProbe(
+  /** Answers for one check of a group (`/<path>/ready/:check`); 404 for an unknown one. */
+  probeCheck(
     group: string,
-    response: unknown,
-  ): HealthProbeBody | ReturnType<typeof unknownGroupBody> {
+    check: string,
+    query: ProbeQuery,
+    call: HealthCall,
+  ): ProbeAnswer | Promise<ProbeAnswer> {
     const state = this.state.group(group);
-    if (!state) {
-      this.setStatus(response, 404);
-      return unknownGroupBody(group);
+    if (!state) return this.notFound(call.response, unknownGroupBody(group));
+    if (!Object.prototype.hasOwnProperty.call(state.checks, check)) {
+      return this.notFound(call.response, unknownCheckBody(group, check));
     }
-    this.setStatus(response, this.statusCode(group, state.status));
-    return toProbeBody(state);
+    const probeQuery = query === NO_QUERY ? {} : (query as HealthProbeQuery);
+    return this.prepare(probeQuery, call, group, check, (admitted) =>
+      this.answerCheck(group, check, probeQuery, admitted, call),
+    );
+  }
+
+  /** Answers `GET /<path>`: 200 with every detail the caller is admitted to. */
+  details(query: DetailsQuery, call: HealthCall): HealthDetailsBody | Promise<HealthDetailsBody> {
+    const fresh = query !== NO_QUERY && (query as HealthDetailsQuery).fresh === true;
+    return then(this.policy.admits(call.request, call.target, call.response), (admitted) =>
+      then(
+        admitted && fresh
+          ? this.runFresh('*', () => this.allChecks())
+          : this.scheduler.refreshAll(),
+        () => toDetailsBody(this.state.snapshot(), admitted),
+      ),
+    );
+  }
+
+  /**
+   * Asks the policy when the query needs it (`verbose`, `fresh`), runs the checks for an
+   * admitted `?fresh=true` (or refreshes on-demand members as any probe does), then answers.
+   */
+  private prepare(
+    query: HealthProbeQuery,
+    call: HealthCall,
+    group: string,
+    check: string | undefined,
+    answer: (admitted: boolean) => ProbeAnswer,
+  ): ProbeAnswer | Promise<ProbeAnswer> {
+    const needsPolicy = query.verbose === true || query.fresh === true;
+    const decision = needsPolicy
+      ? this.policy.admits(call.request, call.target, call.response)
+      : false;
+    return then(decision, (admitted) => {
+      let run: Promise<void> | undefined;
+      if (!admitted || query.fresh !== true) run = this.scheduler.refreshGroup(group);
+      else if (check === undefined) run = this.runFresh(group, () => this.membersOf(group));
+      else run = this.runFresh(`${group}/${check}`, () => [check]);
+      return then(run, () => answer(admitted));
+    });
+  }
+
+  /**
+   * Runs the checks `names()` names now, through the scheduler's single-flight (a run already
+   * in flight is shared), at most once per `freshMinIntervalMs` per key.
+   */
+  private runFresh(key: string, names: () => readonly string[]): Promise<void> | undefined {
+    return this.freshRuns.run(key, async () => {
+      await Promise.all(names().map((name) => this.scheduler.runNow(name)));
+    });
+  }
+
+  private membersOf(group: string): string[] {
+    return Object.keys(this.state.group(group)?.checks ?? {});
+  }
+
+  private allChecks(): string[] {
+    return Object.keys(this.state.snapshot().checks);
+  }
+
+  private answerGroup(
+    group: string,
+    query: ProbeQuery,
+    admitted: boolean,
+    call: HealthCall,
+  ): ProbeAnswer {
+    const state = this.state.group(group);
+    if (!state) return this.notFound(call.response, unknownGroupBody(group));
+    if (query === NO_QUERY) {
+      this.setStatus(call.response, this.statusCode(group, state.status));
+      return toProbeBody(state);
+    }
+    const { exclude, verbose } = query as HealthProbeQuery;
+    const view = viewGroup(state, exclude, (name) => this.isCritical(name));
+    const warnings = view.unmatched.length > 0 ? [unmatchedWarning(view.unmatched)] : [];
+    const code = this.statusCode(group, view.status);
+    this.setStatus(call.response, code);
+    if (verbose) {
+      const excluded = new Set(view.excluded);
+      return this.verbose(call.response, {
+        group,
+        title: probeTitle(group),
+        passed: code < 400,
+        reason: view.reason,
+        warnings,
+        admitted,
+        checks: Object.keys(state.checks).map((name) => this.verboseCheck(name, state, excluded)),
+      });
+    }
+    return toProbeBody(state, { status: view.status, checks: view.checks, warnings });
+  }
+
+  private answerCheck(
+    group: string,
+    check: string,
+    query: HealthProbeQuery,
+    admitted: boolean,
+    call: HealthCall,
+  ): ProbeAnswer {
+    const state = this.state.group(group);
+    const indicator = this.state.indicator(check);
+    if (!state || !indicator || !Object.prototype.hasOwnProperty.call(state.checks, check)) {
+      return this.notFound(call.response, unknownCheckBody(group, check));
+    }
+    const status = memberStatus(group, indicator.status, indicator.critical);
+    const code = this.statusCode(group, status);
+    this.setStatus(call.response, code);
+    if (query.verbose) {
+      return this.verbose(call.response, {
+        group,
+        title: check,
+        passed: code < 400,
+        reason: null,
+        warnings: [],
+        admitted,
+        checks: [this.verboseCheck(check, state, new Set())],
+      });
+    }
+    return toProbeBody(state, {
+      status,
+      check,
+      checks: { [check]: { status: indicator.status } },
+    });
+  }
+
+  private verboseCheck(
+    name: string,
+    group: GroupState,
+    excluded: ReadonlySet<string>,
+  ): VerboseCheck {
+    const indicator = this.state.indicator(name);
+    return {
+      name,
+      status: indicator?.status ?? group.checks[name]?.status ?? 'unknown',
+      critical: indicator?.critical ?? true,
+      message: indicator?.message ?? null,
+      excluded: excluded.has(name),
+    };
+  }
+
+  private verbose(response: unknown, answer: Parameters<typeof formatVerbose>[0]): string {
+    const { httpAdapter } = this.adapterHost;
+    httpAdapter.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
+    httpAdapter.setHeader(response, 'X-Content-Type-Options', 'nosniff');
+    return formatVerbose(answer);
+  }
+
+  private isCritical(name: string): boolean {
+    return this.state.indicator(name)?.critical ?? true;
+  }
+
+  private notFound(response: unknown, body: NotFoundBody): NotFoundBody {
+    this.setStatus(response, 404);
+    return body;
   }
 
   private statusCode(group: string, status: HealthStatus): number {
@@ -78,4 +260,13 @@ export class HealthResponder {
   private setStatus(response: unknown, code: number): void {
     this.adapterHost.httpAdapter.status(response, code);
   }
+}
+
+/** Applies `next` to a value or a promise of it, staying synchronous for a plain value. */
+function then<T, R>(
+  value: T | Promise<T> | undefined,
+  next: (value: T) => R | Promise<R>,
+): R | Promise<R> {
+  if (value instanceof Promise) return value.then(next);
+  return next(value as T);
 }

@@ -8,7 +8,8 @@ import type {
 
 /**
  * The body of a probe (`GET /health/live`, `/health/ready`, `/health/startup`,
- * `/health/group/:name` and the `/livez`-style aliases).
+ * `/health/group/:name`, the `/livez`-style aliases, and the per-check routes such as
+ * `/health/ready/:check`). The same for every caller: statuses only.
  *
  * @example
  * ```json
@@ -23,8 +24,18 @@ export interface HealthProbeBody {
   readonly timestamp: string;
   /** Present when the group is down for a reason of the module's (`starting`, `shutting_down`). */
   readonly reason?: GroupReason;
-  /** Each member's effective status; messages and data are only in `GET /health`. */
+  /**
+   * Each member's effective status; messages and data are only in `GET /health`. Without the
+   * checks named in `?exclude=`; only the one check on a per-check route.
+   */
   readonly checks: Readonly<Record<string, { readonly status: IndicatorStatus }>>;
+  /** On a per-check route (`/health/ready/:check`): the check answered for. */
+  readonly check?: string;
+  /**
+   * Present when something in the request was ignored, e.g. `some health checks cannot be
+   * excluded: no matches for "x"` for an `?exclude=` name that is not a member of the group.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** One indicator in {@link HealthDetailsBody}. */
@@ -45,25 +56,31 @@ export interface HealthCheckDetails {
   readonly timedOut: boolean;
   readonly consecutiveFailures: number;
   readonly consecutiveSuccesses: number;
-  /** Sanitized message of the last run. */
+  /** Sanitized message of the last run; only for callers the details policy admits. */
   readonly message?: string;
-  /** Data of the last run. */
+  /** Data of the last run; only for callers the details policy admits. */
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
 /**
  * The body of `GET /health`: every indicator with its data and timings, every group, and process
  * facts. Answered with HTTP 200 whatever the status.
+ *
+ * One shape for every caller: for callers that the details policy (`details`, `authorize`)
+ * does not admit, `details` is `'withheld'` and `message`, `data` and `process` are left out.
  */
 export interface HealthDetailsBody {
   /** The worst of every group's status. */
   readonly status: HealthStatus;
   readonly timestamp: string;
+  /** `'full'`, or `'withheld'` when the caller is not admitted to the details. */
+  readonly details: 'full' | 'withheld';
   readonly checks: Readonly<Record<string, HealthCheckDetails>>;
   readonly groups: Readonly<
     Record<string, { status: HealthStatus; since: string; reason?: GroupReason }>
   >;
-  readonly process: {
+  /** Facts about the process; only for callers the details policy admits. */
+  readonly process?: {
     readonly pid: number;
     readonly uptimeSeconds: number;
     readonly nodeVersion: string;
@@ -76,8 +93,33 @@ export interface HealthDetailsBody {
   };
 }
 
-/** @internal */
-export function toProbeBody(group: GroupState): HealthProbeBody {
+/**
+ * The probe body of a group, or of what a request shows of it (`view`: status and members
+ * after `?exclude=`, warnings).
+ *
+ * @internal
+ */
+export function toProbeBody(
+  group: GroupState,
+  view?: {
+    readonly status: HealthStatus;
+    readonly checks: HealthProbeBody['checks'];
+    readonly check?: string;
+    readonly warnings?: readonly string[];
+  },
+): HealthProbeBody {
+  if (view) {
+    const body: Record<string, unknown> = {
+      status: view.status,
+      group: group.name,
+      timestamp: new Date().toISOString(),
+    };
+    if (group.reason && view.check === undefined) body.reason = group.reason;
+    if (view.check !== undefined) body.check = view.check;
+    body.checks = view.checks;
+    if (view.warnings && view.warnings.length > 0) body.warnings = view.warnings;
+    return body as unknown as HealthProbeBody;
+  }
   return group.reason
     ? {
         status: group.status,
@@ -94,8 +136,12 @@ export function toProbeBody(group: GroupState): HealthProbeBody {
       };
 }
 
-/** @internal */
-export function toCheckDetails(state: IndicatorState): HealthCheckDetails {
+/**
+ * One indicator in `GET /health`; `message` and `data` only when `admitted`.
+ *
+ * @internal
+ */
+export function toCheckDetails(state: IndicatorState, admitted = true): HealthCheckDetails {
   const details: HealthCheckDetails = {
     status: state.status,
     observed: state.observed,
@@ -109,25 +155,42 @@ export function toCheckDetails(state: IndicatorState): HealthCheckDetails {
     consecutiveFailures: state.consecutiveFailures,
     consecutiveSuccesses: state.consecutiveSuccesses,
   };
+  if (!admitted) return details;
   if (state.message !== null) Object.assign(details, { message: state.message });
   if (state.data !== null) Object.assign(details, { data: state.data });
   return details;
 }
 
-/** @internal */
-export function toDetailsBody(snapshot: HealthSnapshot): HealthDetailsBody {
+/**
+ * The body of `GET /health`; without messages, data and process facts unless `admitted`.
+ *
+ * @internal
+ */
+export function toDetailsBody(snapshot: HealthSnapshot, admitted = true): HealthDetailsBody {
   const checks: Record<string, HealthCheckDetails> = {};
-  for (const [name, state] of Object.entries(snapshot.checks)) checks[name] = toCheckDetails(state);
+  for (const [name, state] of Object.entries(snapshot.checks)) {
+    checks[name] = toCheckDetails(state, admitted);
+  }
   const groups: Record<string, { status: HealthStatus; since: string; reason?: GroupReason }> = {};
   for (const [name, group] of Object.entries(snapshot.groups)) {
     groups[name] = group.reason
       ? { status: group.status, since: group.since, reason: group.reason }
       : { status: group.status, since: group.since };
   }
+  if (!admitted) {
+    return {
+      status: snapshot.status,
+      timestamp: snapshot.timestamp,
+      details: 'withheld',
+      checks,
+      groups,
+    };
+  }
   const memory = process.memoryUsage();
   return {
     status: snapshot.status,
     timestamp: snapshot.timestamp,
+    details: 'full',
     checks,
     groups,
     process: {
@@ -152,4 +215,17 @@ export function unknownGroupBody(name: string): {
 } {
   const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
   return { statusCode: 404, error: 'Not Found', message: `No health group is named "${shown}".` };
+}
+
+/** Body of a 404 for a check that is not a member of the group. @internal */
+export function unknownCheckBody(
+  group: string,
+  name: string,
+): { statusCode: 404; error: 'Not Found'; message: string } {
+  const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
+  return {
+    statusCode: 404,
+    error: 'Not Found',
+    message: `No health check named "${shown}" in group "${group}".`,
+  };
 }

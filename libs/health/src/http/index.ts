@@ -1,1 +1,3 @@
 export type { HealthProbeBody, HealthDetailsBody, HealthCheckDetails } from './health-response';
+export { HEALTH_ENDPOINT_METADATA, isHealthEndpoint } from './health-endpoint';
+export { REASON_WITHHELD } from './verbose-answer';

@@ -2,12 +2,13 @@ import {
   Inject,
   Injectable,
   Logger,
-  type OnModuleDestroy,
+  type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { HealthStateStore } from '../engine/health-state.store';
 import type { HealthChangeEvent } from '../engine/health-state.types';
+import { redactSecrets } from '../engine/sanitize';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
 
@@ -19,7 +20,7 @@ import type { ResolvedHealthModuleOptions } from '../health-module-options';
  * @internal
  */
 @Injectable()
-export class HealthTransitionLogger implements OnModuleInit, OnModuleDestroy {
+export class HealthTransitionLogger implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('HealthModule');
   private subscription?: Subscription;
 
@@ -33,7 +34,11 @@ export class HealthTransitionLogger implements OnModuleInit, OnModuleDestroy {
     this.subscription = this.state.changes.subscribe((change) => this.log(change));
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Stops logging. Not earlier (`onModuleDestroy`): the shutdown's own transitions (readiness
+   * down, `shutting_down`) and those during the shutdown delay are logged too.
+   */
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 
@@ -47,6 +52,9 @@ export class HealthTransitionLogger implements OnModuleInit, OnModuleDestroy {
     } else if (change.reason) {
       line += ` (${change.reason})`;
     }
+    // Messages are redacted when recorded; redacting the line again costs nothing per probe
+    // (transitions only) and keeps a secret out of the logs whatever produced the message.
+    line = redactSecrets(line);
     if (change.current === 'down' || change.current === 'degraded') this.logger.warn(line);
     else this.logger.log(line);
   }

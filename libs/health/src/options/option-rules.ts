@@ -61,3 +61,24 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
+
+/**
+ * An array of at most `max` functions (decorators).
+ *
+ * @internal
+ */
+export function IsFunctionArray(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isFunctionArray',
+      validator: {
+        validate: (value: unknown) =>
+          Array.isArray(value) &&
+          value.length <= max &&
+          value.every((item) => typeof item === 'function'),
+        defaultMessage: () => `must be an array of at most ${max} decorators (functions)`,
+      },
+    },
+    options,
+  );
+}

@@ -1,0 +1,23 @@
+import { Controller, Get, Header, VERSION_NEUTRAL, type Type } from '@nestjs/common';
+import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.page';
+
+/**
+ * Builds the dashboard controller for one module instance (`GET /<path>/dashboard`).
+ *
+ * @internal
+ */
+export function createDashboardController(path: string): Type {
+  @Controller({ path, version: VERSION_NEUTRAL })
+  class HealthDashboardController {
+    /** The dashboard page; it reads `stream` relative to its own URL. */
+    @Get('dashboard')
+    @Header('Content-Type', 'text/html; charset=utf-8')
+    @Header('Cache-Control', 'no-store')
+    @Header('Content-Security-Policy', DASHBOARD_CSP)
+    @Header('X-Content-Type-Options', 'nosniff')
+    page(): string {
+      return DASHBOARD_HTML;
+    }
+  }
+  return HealthDashboardController;
+}

@@ -1,0 +1,48 @@
+import { SetMetadata, type ExecutionContext, type Type } from '@nestjs/common';
+
+/**
+ * Metadata key that the module sets (to `true`) on each of its controllers: probes, details,
+ * stream and dashboard. A global guard can let health endpoints through by checking it, so that
+ * the kubelet and load balancers reach the probes without credentials:
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class AuthGuard implements CanActivate {
+ *   constructor(private readonly reflector: Reflector) {}
+ *   canActivate(context: ExecutionContext) {
+ *     if (this.reflector.get(HEALTH_ENDPOINT_METADATA, context.getClass())) return true;
+ *     // … authenticate
+ *   }
+ * }
+ * ```
+ */
+export const HEALTH_ENDPOINT_METADATA = 'nest-health:endpoint';
+
+/**
+ * Whether the route of `context` is one of the health module's endpoints (its controller
+ * carries {@link HEALTH_ENDPOINT_METADATA}).
+ *
+ * @param context - the `ExecutionContext` a guard or interceptor receives.
+ */
+export function isHealthEndpoint(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(HEALTH_ENDPOINT_METADATA, context.getClass()) === true;
+}
+
+/**
+ * Marks each controller as a health endpoint and applies the `decorators` route option to it,
+ * as a class decorator.
+ *
+ * @internal
+ */
+export function decorateHealthControllers(
+  controllers: readonly Type[],
+  decorators: readonly ClassDecorator[],
+): Type[] {
+  const mark = SetMetadata(HEALTH_ENDPOINT_METADATA, true);
+  for (const controller of controllers) {
+    mark(controller);
+    for (const decorate of decorators) decorate(controller);
+  }
+  return [...controllers];
+}

@@ -1,0 +1,19 @@
+export { sqlIndicator, type SqlIndicatorOptions, type SqlQueryable } from './sql.health';
+export {
+  redisIndicator,
+  REDIS_DEFAULT_USED_MEMORY_PERCENT,
+  type RedisClientLike,
+  type RedisIndicatorOptions,
+} from './redis.health';
+export {
+  bullmqIndicator,
+  type BullMqIndicatorOptions,
+  type BullMqQueueLike,
+} from './bullmq.health';
+export {
+  rabbitmqIndicator,
+  type AmqpChannelLike,
+  type AmqpConnectionLike,
+  type RabbitMqIndicatorOptions,
+  type RabbitMqQueueCheck,
+} from './rabbitmq.health';

@@ -1,0 +1,62 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket, connect } from 'node:net';
+import { checkContext, checkOnce } from '../../../spec-helpers/faults';
+import {
+  fileDescriptorsIndicator,
+  FileDescriptorsHealthIndicator,
+} from './file-descriptors.health';
+
+const linux = process.platform === 'linux';
+
+describe('fileDescriptorsIndicator', () => {
+  (linux ? it : it.skip)('counts open descriptors against the soft limit', async () => {
+    const result = await checkOnce(fileDescriptorsIndicator());
+    expect(result.status).toBe('up');
+    const data = result.data as { supported: boolean; open: number; softLimit: number | null };
+    expect(data.supported).toBe(true);
+    expect(data.open).toBeGreaterThan(2);
+    expect(data.softLimit === null || data.softLimit >= data.open).toBe(true);
+  });
+
+  (linux ? it : it.skip)('sees sockets being opened, and crosses a level for real', async () => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const sockets: Socket[] = [];
+    try {
+      const before = (await checkOnce(fileDescriptorsIndicator())).data as { open: number };
+      for (let i = 0; i < 5; i += 1) {
+        const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+        sockets.push(socket);
+        await once(socket, 'connect');
+      }
+      const indicator = fileDescriptorsIndicator({ open: { degradedAbove: before.open + 5 } });
+      const after = await checkOnce(indicator);
+      // five client sockets and the five the server accepted
+      expect((after.data as { open: number }).open).toBeGreaterThanOrEqual(before.open + 10);
+      expect(after.status).toBe('degraded');
+      expect(after.message).toMatch(/^open \d+ is above \d+$/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
+  });
+
+  (linux ? it : it.skip)('is down above downAbove', async () => {
+    const result = await checkOnce(fileDescriptorsIndicator({ usedPercent: { downAbove: 0 } }));
+    expect(result.status).toBe('down');
+  });
+
+  it('reports "not supported" where there is no /proc, rather than failing', async () => {
+    const indicator = new FileDescriptorsHealthIndicator(
+      { name: 'file-descriptors' },
+      {},
+      '/no/such/proc',
+    );
+    const result = await indicator.check(checkContext());
+    expect(result).toEqual({
+      status: 'up',
+      data: { supported: false, platform: process.platform },
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import { getHeapStatistics } from 'node:v8';
+import { checkOnce } from '../../../spec-helpers/faults';
+import { memoryIndicator } from './memory.health';
+
+describe('memoryIndicator', () => {
+  it('is up with the heap against its limit and the RSS as data', async () => {
+    const result = await checkOnce(memoryIndicator());
+    expect(result.status).toBe('up');
+    const data = result.data as Record<string, number>;
+    expect(data.heapLimitBytes).toBe(getHeapStatistics().heap_size_limit);
+    expect(data.heapUsedBytes).toBeGreaterThan(0);
+    expect(data.heapUsedBytes).toBeLessThanOrEqual(data.heapTotalBytes);
+    expect(data.heapUsedPercent).toBeCloseTo((data.heapUsedBytes / data.heapLimitBytes) * 100, 1);
+    expect(data.rssBytes).toBeGreaterThan(data.heapUsedBytes);
+  });
+
+  it('is degraded, then down, when the heap passes levels set below what it uses now', async () => {
+    const used = getHeapStatistics().used_heap_size;
+    const warn = await checkOnce(memoryIndicator({ heapUsedBytes: { degradedAbove: used / 2 } }));
+    expect(warn.status).toBe('degraded');
+    expect(warn.message).toMatch(/^heapUsedBytes \d+ is above \d+/);
+
+    const fail = await checkOnce(
+      memoryIndicator({ heapUsedBytes: { degradedAbove: used / 4, downAbove: used / 2 } }),
+    );
+    expect(fail.status).toBe('down');
+  });
+
+  it('checks the RSS and the heap percentage too', async () => {
+    const rss = await checkOnce(memoryIndicator({ rssBytes: { downAbove: 1 } }));
+    expect(rss.status).toBe('down');
+    expect(rss.message).toMatch(/^rssBytes \d+ is above 1$/);
+    const percent = await checkOnce(memoryIndicator({ heapUsedPercent: { degradedAbove: 0 } }));
+    expect(percent.status).toBe('degraded');
+    expect(percent.message).toMatch(/^heapUsedPercent .* is above 0$/);
+  });
+
+  it('defaults to the name "memory" in readiness and rejects a percentage over 100', () => {
+    expect(memoryIndicator().options).toEqual({ name: 'memory' });
+    expect(() => memoryIndicator({ heapUsedPercent: { downAbove: 101 } })).toThrow(
+      /memoryIndicator\(\)[\s\S]*"heapUsedPercent"/,
+    );
+  });
+});

@@ -1,0 +1,6 @@
+export {
+  terminusIndicator,
+  type TerminusIndicatorFunction,
+  type TerminusIndicatorOptions,
+  type TerminusIndicatorResult,
+} from './terminus.health';

@@ -1,0 +1,1 @@
+export { HealthShutdown, type HealthShutdownPhase } from './health-shutdown';

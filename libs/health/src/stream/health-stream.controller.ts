@@ -1,0 +1,82 @@
+import {
+  Controller,
+  NotFoundException,
+  Query,
+  Req,
+  Res,
+  ServiceUnavailableException,
+  Sse,
+  VERSION_NEUTRAL,
+  type MessageEvent,
+  type Type,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Observable } from 'rxjs';
+import { HealthDetailsPolicy } from '../details/health-details.policy';
+import type { HealthDetailsTarget } from '../details/http-execution-context';
+import { HealthStateStore } from '../engine/health-state.store';
+import { HealthQueryPipe } from '../http/health-query.pipe';
+import { HealthStreamQuery } from './health-stream.query';
+import { HealthStreamService, type StreamSink } from './health-stream.service';
+
+const STREAM_QUERY = new HealthQueryPipe(HealthStreamQuery);
+
+/** Seconds a client refused for the subscriber limit is asked to wait. */
+export const STREAM_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Builds the stream controller for one module instance (`GET /<path>/stream`).
+ *
+ * @internal
+ */
+export function createStreamController(path: string): Type {
+  @Controller({ path, version: VERSION_NEUTRAL })
+  class HealthStreamController {
+    constructor(
+      private readonly stream: HealthStreamService,
+      private readonly state: HealthStateStore,
+      private readonly adapterHost: HttpAdapterHost,
+      private readonly policy: HealthDetailsPolicy,
+    ) {}
+
+    /**
+     * Server-Sent Events: a `snapshot` event on connect, then a `change` event per effective
+     * transition; with `?interval=<seconds>` also a snapshot every N seconds; with
+     * `?group=<name>` only that group. 400 for invalid parameters, 404 for an unknown group,
+     * 503 with `Retry-After` beyond `stream.maxSubscribers`.
+     */
+    @Sse('stream')
+    async events(
+      @Query(STREAM_QUERY) query: object,
+      @Req() request: unknown,
+      @Res({ passthrough: true }) response: unknown,
+    ): Promise<Observable<MessageEvent>> {
+      const { group, interval } = query as HealthStreamQuery;
+      if (group !== undefined && !this.state.group(group)) {
+        throw new NotFoundException(`No health group is named "${group}".`);
+      }
+      if (!this.stream.hasRoom()) {
+        this.adapterHost.httpAdapter.setHeader(
+          response,
+          'Retry-After',
+          String(STREAM_RETRY_AFTER_SECONDS),
+        );
+        throw new ServiceUnavailableException('Too many health stream subscribers; retry later.');
+      }
+      const admitted = await this.policy.admits(request, STREAM_TARGET, response);
+      const sink = ((response as { raw?: StreamSink }).raw ?? response) as StreamSink;
+      return this.stream.events({
+        group,
+        intervalMs: interval === undefined ? undefined : Math.round(interval * 1000),
+        admitted,
+        sink,
+      });
+    }
+  }
+  // The route, for a guard given as `authorize` that reads route metadata.
+  const STREAM_TARGET: HealthDetailsTarget = {
+    controller: HealthStreamController,
+    handler: Reflect.get(HealthStreamController.prototype, 'events'),
+  };
+  return HealthStreamController;
+}

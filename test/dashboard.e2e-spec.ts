@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser';
+import { exampleApp, HTTP_ADAPTERS, type RunningExampleApp } from './helpers/example-app';
+import { tcpConnectCheck } from './helpers/tcp-checks';
+import { TestTcpServer } from './helpers/tcp-server';
+import { waitFor } from './helpers/wait-for';
+
+const OUTPUT = join(__dirname, '..', 'test-output');
+
+describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter) => {
+  let app: RunningExampleApp;
+  let upstream: TestTcpServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    app = await exampleApp(adapter).start();
+    upstream = await TestTcpServer.start();
+    app.registry.register(tcpConnectCheck(upstream.port), { name: 'upstream' });
+    await waitFor(() => app.get('/health/ready').expect(200));
+    browser = await launchChromium();
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await upstream?.stop();
+  });
+
+  const status = (name: string) => page.locator(`tr[data-check="${name}"] .badge`);
+
+  it('is served as a self-contained page with a strict Content-Security-Policy', async () => {
+    const response = await app.get('/health/dashboard').expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(response.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+  });
+
+  it('shows every indicator live, then one going down and back up, without a reload', async () => {
+    const url = `${await app.app.getUrl()}/health/dashboard`;
+    const blocked: string[] = [];
+    page.on('requestfailed', (request) => blocked.push(request.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
+    for (const name of ['database', 'redis', 'queue', 'upstream']) {
+      await expect(status(name).textContent()).resolves.toBe('up');
+    }
+    await expect(page.locator('#overall').textContent()).resolves.toBe('up');
+    await expect(page.locator('tr[data-check="database"] .groups').textContent()).resolves.toBe(
+      'readiness',
+    );
+    await page.locator('tr[data-check="database"] .latency', { hasText: / ms$/ }).waitFor();
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => navigations.push(frame.url()));
+
+    await upstream.stop();
+    await page
+      .locator('tr[data-check="upstream"] .badge[data-status="down"]')
+      .waitFor({ timeout: 5_000 });
+    await expect(page.locator('tr[data-check="upstream"] .message').textContent()).resolves.toMatch(
+      /ECONNREFUSED/,
+    );
+    await page.locator('#overall[data-status="down"]').waitFor({ timeout: 5_000 });
+    await page
+      .locator('#announcer p', { hasText: 'upstream is down' })
+      .waitFor({ state: 'attached', timeout: 5_000 });
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, `dashboard-${adapter}-down.png`), fullPage: true });
+
+    await upstream.listen();
+    await page
+      .locator('tr[data-check="upstream"] .badge[data-status="up"]')
+      .waitFor({ timeout: 5_000 });
+    await page.locator('#overall[data-status="up"]').waitFor({ timeout: 5_000 });
+    // The latency history fills in from the periodic snapshots.
+    await page
+      .locator('tr[data-check="database"] polyline[points*=","]')
+      .waitFor({ state: 'attached', timeout: 10_000 });
+    await page.screenshot({ path: join(OUTPUT, `dashboard-${adapter}-up.png`), fullPage: true });
+
+    expect(navigations).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(blocked.filter((u) => !u.includes('/health/stream'))).toEqual([]);
+  });
+
+  it('says it is reconnecting when the stream drops', async () => {
+    await page.evaluate('window.stop()');
+    // window.stop() closes the EventSource; the page reports it and reconnects by itself.
+    await page.locator('#connection:not([data-state="live"])').waitFor({ timeout: 5_000 });
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+  });
+});
