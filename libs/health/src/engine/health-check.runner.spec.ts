@@ -3,25 +3,13 @@ import { degraded, down, up, type HealthCheckContext, type HealthCheckFunction }
 import type { HealthIndicatorDefinition } from '../discovery/health-indicator.definition';
 import { HealthCheckRunner, normalizeResult, timedOutMessage } from './health-check.runner';
 import { MAX_MESSAGE_LENGTH } from './sanitize';
+import { indicatorDefinition } from '../../spec-helpers/indicator-definition';
 
 function definition(
   check: HealthCheckFunction,
   overrides: Partial<HealthIndicatorDefinition> = {},
 ): HealthIndicatorDefinition {
-  return {
-    name: 'db',
-    groups: ['readiness'],
-    critical: true,
-    mode: 'background',
-    timeoutMs: 1_000,
-    intervalMs: 5_000,
-    failureThreshold: 1,
-    successThreshold: 1,
-    cacheTtlMs: 1_000,
-    check,
-    source: 'test',
-    ...overrides,
-  };
+  return indicatorDefinition('db', { check, source: 'test', ...overrides });
 }
 
 /** A promise with its resolve and reject functions. */

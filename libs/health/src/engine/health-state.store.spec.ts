@@ -1,5 +1,4 @@
 import type { HealthStatus } from '../check';
-import type { HealthIndicatorDefinition } from '../discovery/health-indicator.definition';
 import type { HealthRunResult } from './health-check.runner';
 import { HealthStateStore } from './health-state.store';
 import type {
@@ -7,26 +6,9 @@ import type {
   HealthChangeEvent,
   IndicatorChangeEvent,
 } from './health-state.types';
+import { indicatorDefinition } from '../../spec-helpers/indicator-definition';
 
-function definition(
-  name: string,
-  overrides: Partial<HealthIndicatorDefinition> = {},
-): HealthIndicatorDefinition {
-  return {
-    name,
-    groups: ['readiness'],
-    critical: true,
-    mode: 'background',
-    timeoutMs: 1_000,
-    intervalMs: 5_000,
-    failureThreshold: 1,
-    successThreshold: 1,
-    cacheTtlMs: 1_000,
-    check: () => ({ status: 'up' }),
-    source: name,
-    ...overrides,
-  };
-}
+const definition = indicatorDefinition;
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const at = (seconds: number) => T0 + seconds * 1_000;

@@ -6,6 +6,7 @@ import { HealthStateStore } from '../engine/health-state.store';
 import { resolveHealthModuleOptions } from '../health-module-options';
 import type { HealthShutdown } from '../shutdown/health-shutdown';
 import { HealthStreamService, type StreamSink } from './health-stream.service';
+import { indicatorDefinition } from '../../spec-helpers/indicator-definition';
 
 class FakeSink extends EventEmitter implements StreamSink {
   writableNeedDrain = false;
@@ -13,19 +14,7 @@ class FakeSink extends EventEmitter implements StreamSink {
 }
 
 function definition(name: string, groups: string[] = ['readiness']): HealthIndicatorDefinition {
-  return {
-    name,
-    groups,
-    critical: true,
-    mode: 'background',
-    timeoutMs: 1_000,
-    intervalMs: 5_000,
-    failureThreshold: 1,
-    successThreshold: 1,
-    cacheTtlMs: 1_000,
-    check: () => ({ status: 'up' }),
-    source: name,
-  };
+  return indicatorDefinition(name, { groups });
 }
 
 /** An event's data: change events carry it serialized once for every subscriber. */
