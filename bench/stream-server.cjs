@@ -29,6 +29,11 @@ async function main() {
     mode: 'on-demand',
     cacheTtlMs: 0,
   });
+  // Collects garbage before the benchmark reads RSS (the server runs with --expose-gc).
+  app.getHttpAdapter().post('/gc', (_req, res) => {
+    global.gc?.();
+    res.json({ gc: typeof global.gc === 'function' });
+  });
   // Before init: Express answers 404 to any route added after Nest's own.
   app.getHttpAdapter().post('/flip', (_req, res) => {
     up = !up;

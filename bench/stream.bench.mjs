@@ -40,7 +40,7 @@ function hasTaskset() {
 }
 
 function startServer() {
-  const args = [join(here, 'stream-server.cjs')];
+  const args = ['--expose-gc', join(here, 'stream-server.cjs')];
   const child = twoCores
     ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -128,6 +128,7 @@ async function measure(count) {
   const { child, port } = await startServer();
   const pid = serverPid(child);
   await sleep(500);
+  await call(port, 'POST', '/gc');
   const rssBefore = rssBytes(pid);
   let arrivals = [];
   const requests = [];
@@ -141,6 +142,7 @@ async function measure(count) {
     );
   }
   await sleep(1_000);
+  await call(port, 'POST', '/gc');
   const rssAfter = rssBytes(pid);
   // Idle: no change, no heartbeat (15 s apart) during 5 s.
   const ticks0 = cpuTicks(pid);

@@ -1,23 +1,22 @@
 import {
   Controller,
+  Get,
   NotFoundException,
   Query,
   Req,
   Res,
   ServiceUnavailableException,
-  Sse,
   VERSION_NEUTRAL,
-  type MessageEvent,
   type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Observable } from 'rxjs';
+import type { IncomingMessage } from 'node:http';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthStateStore } from '../engine/health-state.store';
 import { HealthQueryPipe } from '../http/health-query.pipe';
 import { HealthStreamQuery } from './health-stream.query';
-import { HealthStreamService, type StreamSink } from './health-stream.service';
+import { HealthStreamService, type StreamResponse } from './health-stream.service';
 
 const STREAM_QUERY = new HealthQueryPipe(HealthStreamQuery);
 
@@ -40,17 +39,18 @@ export function createStreamController(path: string): Type {
     ) {}
 
     /**
-     * Server-Sent Events: a `snapshot` event on connect, then a `change` event per effective
+     * Server-Sent Events (written to the socket directly, see {@link HealthStreamService}): a
+     * `snapshot` event on connect, then a `change` event per effective
      * transition; with `?interval=<seconds>` also a snapshot every N seconds; with
      * `?group=<name>` only that group. 400 for invalid parameters, 404 for an unknown group,
      * 503 with `Retry-After` beyond `stream.maxSubscribers`.
      */
-    @Sse('stream')
+    @Get('stream')
     async events(
       @Query(STREAM_QUERY) query: object,
       @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ): Promise<Observable<MessageEvent>> {
+      @Res() response: unknown,
+    ): Promise<void> {
       const { group, interval } = query as HealthStreamQuery;
       if (group !== undefined && !this.state.group(group)) {
         throw new NotFoundException(`No health group is named "${group}".`);
@@ -64,12 +64,20 @@ export function createStreamController(path: string): Type {
         throw new ServiceUnavailableException('Too many health stream subscribers; retry later.');
       }
       const admitted = await this.policy.admits(request, STREAM_TARGET, response);
-      const sink = ((response as { raw?: StreamSink }).raw ?? response) as StreamSink;
-      return this.stream.events({
+      // The stream writes to Node's own response: Express's is one; Fastify's is `reply.raw`,
+      // once Fastify is told the reply is taken over.
+      const fastify = response as { raw?: StreamResponse; hijack?: () => void };
+      if (fastify.raw && typeof fastify.hijack === 'function') fastify.hijack();
+      const raw = fastify.raw ?? (response as StreamResponse);
+      const socket = ((request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage))
+        .socket;
+      socket?.setKeepAlive(true);
+      socket?.setNoDelay(true);
+      socket?.setTimeout(0);
+      this.stream.open(raw, {
         group,
         intervalMs: interval === undefined ? undefined : Math.round(interval * 1000),
         admitted,
-        sink,
       });
     }
   }

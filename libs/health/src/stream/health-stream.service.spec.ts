@@ -1,28 +1,57 @@
-import type { MessageEvent } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Subject } from 'rxjs';
-import type { HealthIndicatorDefinition } from '../discovery/health-indicator.definition';
+import { indicatorDefinition } from '../../spec-helpers/indicator-definition';
 import { HealthStateStore } from '../engine/health-state.store';
 import { resolveHealthModuleOptions } from '../health-module-options';
 import type { HealthShutdown } from '../shutdown/health-shutdown';
-import { HealthStreamService, type StreamSink } from './health-stream.service';
-import { indicatorDefinition } from '../../spec-helpers/indicator-definition';
+import { HealthStreamService, type StreamResponse } from './health-stream.service';
 
-class FakeSink extends EventEmitter implements StreamSink {
+/** A parsed event's data: any JSON shape, asserted on by the specs. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type EventData = Record<string, any>;
+
+/** A response that records what is written and can pretend its socket is backed up. */
+class FakeResponse extends EventEmitter implements StreamResponse {
   writableNeedDrain = false;
+  writableEnded = false;
+  destroyed = false;
+  backedUp = false;
+  status?: number;
+  headers?: Record<string, string>;
   readonly socket = { destroySoon: jest.fn() };
-}
+  private text = '';
 
-function definition(name: string, groups: string[] = ['readiness']): HealthIndicatorDefinition {
-  return indicatorDefinition(name, { groups });
-}
+  writeHead(status: number, headers: Record<string, string>) {
+    this.status = status;
+    this.headers = headers;
+  }
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return !this.backedUp;
+  }
+  end() {
+    this.writableEnded = true;
+    this.emit('finish');
+  }
 
-/** An event's data: change events carry it serialized once for every subscriber. */
-function data(event: MessageEvent): Record<string, unknown> {
-  return (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as Record<
-    string,
-    unknown
-  >;
+  /** The events written so far, parsed. */
+  get events(): Array<{ type: string; id: number; retry?: number; data: EventData }> {
+    return this.text
+      .split('\n\n')
+      .filter((block) => block.includes('data: '))
+      .map((block) => {
+        const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(block)?.[1];
+        return {
+          type: field('event') ?? 'message',
+          id: Number(field('id')),
+          retry: field('retry') === undefined ? undefined : Number(field('retry')),
+          data: JSON.parse(field('data') ?? 'null') as EventData,
+        };
+      });
+  }
+  get heartbeats(): number {
+    return this.text.split(': heartbeat\n\n').length - 1;
+  }
 }
 
 function run(status: 'up' | 'down', message?: string) {
@@ -33,43 +62,45 @@ describe('HealthStreamService', () => {
   let store: HealthStateStore;
   let closing: Subject<void>;
   let service: HealthStreamService;
-  let sink: FakeSink;
-  let events: MessageEvent[];
-  let completed: boolean;
+  let response: FakeResponse;
 
   beforeEach(() => {
     store = new HealthStateStore();
-    store.track(definition('db'));
-    store.track(definition('loop', ['liveness']));
+    store.track(indicatorDefinition('db'));
+    store.track(indicatorDefinition('loop', { groups: ['liveness'] }));
     store.markBootstrapped();
     store.record('db', run('up'));
     store.record('loop', run('up'));
     closing = new Subject<void>();
-    const shutdown = { closing } as unknown as HealthShutdown;
+    const shutdown = { closing, phase: 'running' } as unknown as HealthShutdown;
     service = new HealthStreamService(
       store,
       shutdown,
-      resolveHealthModuleOptions({ stream: { maxSubscribers: 2 } }),
+      resolveHealthModuleOptions({ stream: { maxSubscribers: 2, heartbeatMs: 1_000 } }),
     );
-    sink = new FakeSink();
-    events = [];
-    completed = false;
+    service.onModuleInit();
+    response = new FakeResponse();
   });
 
-  afterEach(() => store.onApplicationShutdown());
+  afterEach(() => {
+    service.onApplicationShutdown();
+    store.onApplicationShutdown();
+  });
 
-  function subscribe(options: { group?: string; admitted?: boolean } = {}) {
-    return service
-      .events({ admitted: options.admitted ?? true, group: options.group, sink })
-      .subscribe({ next: (e) => events.push(e), complete: () => (completed = true) });
-  }
+  it('writes stream headers and a snapshot with a retry delay first, then a change per transition', () => {
+    service.open(response, { admitted: true });
+    expect(response.status).toBe(200);
+    expect(response.headers).toMatchObject({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    });
+    expect(response.events[0]).toMatchObject({ type: 'snapshot', retry: 3_000 });
 
-  it('sends a snapshot with a retry delay first, then a change per transition', () => {
-    const subscription = subscribe();
-    expect(events[0]).toMatchObject({ type: 'snapshot', retry: 3_000 });
     store.record('db', run('down', 'connect ECONNREFUSED'));
-    expect(events.slice(1).map((e) => e.type)).toEqual(['change', 'change']);
-    expect(data(events[1])).toMatchObject({
+    const [, indicator, group] = response.events;
+    expect(indicator).toMatchObject({ type: 'change' });
+    expect(indicator.data).toMatchObject({
       kind: 'indicator',
       name: 'db',
       previous: 'up',
@@ -77,78 +108,89 @@ describe('HealthStreamService', () => {
       message: 'connect ECONNREFUSED',
       groups: { readiness: 'down' },
     });
-    expect(data(events[2])).toMatchObject({ kind: 'group', name: 'readiness', current: 'down' });
-    const ids = events.map((e) => Number(e.id));
-    expect(ids).toEqual([1, 2, 3]);
-    subscription.unsubscribe();
+    expect(group.data).toMatchObject({ kind: 'group', name: 'readiness', current: 'down' });
+    const ids = response.events.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(3);
   });
 
   it('counts subscribers and makes room again when one leaves', () => {
-    const first = subscribe();
-    const second = subscribe();
-    expect(service.subscribers).toBe(2);
+    const other = new FakeResponse();
+    service.open(response, { admitted: true });
+    service.open(other, { admitted: true });
+    expect(service.count).toBe(2);
     expect(service.hasRoom()).toBe(false);
-    first.unsubscribe();
+    response.emit('close');
     expect(service.hasRoom()).toBe(true);
-    second.unsubscribe();
-    expect(service.subscribers).toBe(0);
+    other.emit('close');
+    expect(service.count).toBe(0);
+    expect(response.listenerCount('close')).toBe(0);
   });
 
-  it('keeps only the latest state for a client that is not reading, then sends one snapshot', () => {
-    const subscription = subscribe();
-    sink.writableNeedDrain = true;
+  it('keeps only the latest state for a client that is not reading, then writes one snapshot', () => {
+    service.open(response, { admitted: true });
+    response.backedUp = true;
     for (let i = 0; i < 50; i++) {
       store.record('db', run('down', `failure ${i}`));
       store.record('db', run('up'));
     }
-    // The first change found the socket backed up: nothing more is queued for this client.
-    expect(events).toHaveLength(1);
-    expect(sink.listenerCount('drain')).toBe(1);
+    // The first change found the socket backed up: nothing more is written to this client.
+    expect(response.events).toHaveLength(2);
+    expect(response.listenerCount('drain')).toBe(1);
 
-    sink.writableNeedDrain = false;
-    sink.emit('drain');
-    expect(events).toHaveLength(2);
-    expect(events[1]).toMatchObject({ type: 'snapshot' });
-    expect((data(events[1]).checks as Record<string, unknown>).db).toMatchObject({
-      status: 'up',
-    });
-    subscription.unsubscribe();
-    expect(sink.listenerCount('drain')).toBe(0);
+    response.backedUp = false;
+    response.emit('drain');
+    expect(response.events).toHaveLength(3);
+    expect(response.events[2]).toMatchObject({ type: 'snapshot' });
+    expect(response.events[2].data.checks.db).toMatchObject({ status: 'up' });
   });
 
   it('withholds messages and data from a caller the details policy does not admit', () => {
     store.record('db', run('down', 'password authentication failed'));
-    const subscription = subscribe({ admitted: false });
-    expect(data(events[0]).checks).toEqual({
+    service.open(response, { admitted: false });
+    expect(response.events[0].data.checks).toEqual({
       db: { status: 'down' },
       loop: { status: 'up' },
     });
     store.record('db', run('up'));
-    const change = data(events[1]);
-    expect(change).not.toHaveProperty('message');
-    expect(change.check).toEqual({ status: 'up' });
-    subscription.unsubscribe();
+    expect(response.events[1].data).not.toHaveProperty('message');
+    expect(response.events[1].data.check).toEqual({ status: 'up' });
   });
 
   it('limits snapshots and changes to one group', () => {
-    const subscription = subscribe({ group: 'liveness' });
-    const snapshot = data(events[0]) as { checks: object; groups: object };
-    expect(Object.keys(snapshot.checks)).toEqual(['loop']);
-    expect(Object.keys(snapshot.groups)).toEqual(['liveness']);
+    service.open(response, { admitted: true, group: 'liveness' });
+    expect(Object.keys(response.events[0].data.checks)).toEqual(['loop']);
+    expect(Object.keys(response.events[0].data.groups)).toEqual(['liveness']);
     store.record('db', run('down', 'gone'));
-    expect(events).toHaveLength(1);
+    expect(response.events).toHaveLength(1);
     store.record('loop', run('down', 'blocked'));
-    expect(events.slice(1).map((e) => data(e).name as string)).toEqual(['loop', 'liveness']);
-    subscription.unsubscribe();
+    expect(response.events.slice(1).map((e) => e.data.name as string)).toEqual([
+      'loop',
+      'liveness',
+    ]);
   });
 
-  it('completes every stream when the shutdown closes, and closes its connection after it', () => {
-    subscribe();
-    expect(completed).toBe(false);
+  it('writes a snapshot every intervalMs and a heartbeat comment on every stream', () => {
+    jest.useFakeTimers();
+    try {
+      service.open(response, { admitted: true, intervalMs: 500 });
+      jest.advanceTimersByTime(1_000);
+      expect(response.events.filter((e) => e.type === 'snapshot')).toHaveLength(3);
+      expect(response.heartbeats).toBe(1);
+      response.emit('close');
+      jest.advanceTimersByTime(5_000);
+      expect(response.events).toHaveLength(3);
+      expect(response.heartbeats).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('ends every stream when the shutdown closes, and closes its connection after it', () => {
+    service.open(response, { admitted: true });
     closing.next();
-    expect(completed).toBe(true);
-    expect(service.subscribers).toBe(0);
-    sink.emit('finish');
-    expect(sink.socket.destroySoon).toHaveBeenCalledTimes(1);
+    expect(response.writableEnded).toBe(true);
+    expect(service.count).toBe(0);
+    expect(response.socket.destroySoon).toHaveBeenCalledTimes(1);
   });
 });

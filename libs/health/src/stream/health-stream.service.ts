@@ -1,5 +1,5 @@
-import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
-import { Observable, filter, takeUntil, tap } from 'rxjs';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
 import { HealthStateStore } from '../engine/health-state.store';
 import type {
   GroupState,
@@ -12,15 +12,17 @@ import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { toCheckDetails, type HealthCheckDetails } from '../http/health-response';
 import { HealthShutdown } from '../shutdown/health-shutdown';
 
-/** A comment-only event; Nest writes it as `: heartbeat` with no data, id or type. */
-const HEARTBEAT = { comment: 'heartbeat' } as MessageEvent;
-
-/** The response of one subscriber (a Node `ServerResponse`): enough to see back-pressure. */
-export interface StreamSink {
+/** The response of one subscriber: a Node `ServerResponse` (Express's, or Fastify's `raw`). */
+export interface StreamResponse {
   readonly writableNeedDrain: boolean;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
   readonly socket?: { destroySoon(): unknown } | null;
-  once(event: 'drain' | 'finish', listener: () => void): unknown;
-  removeListener(event: 'drain' | 'finish', listener: () => void): unknown;
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): boolean;
+  end(): unknown;
+  once(event: 'drain' | 'finish' | 'close', listener: () => void): unknown;
+  removeListener(event: 'drain' | 'finish' | 'close', listener: () => void): unknown;
 }
 
 /** What a subscriber asked for. */
@@ -31,8 +33,6 @@ export interface StreamSubscription {
   readonly intervalMs?: number;
   /** Whether messages and data may be shown to this caller. */
   readonly admitted: boolean;
-  /** The subscriber's response, for back-pressure. */
-  readonly sink: StreamSink;
 }
 
 /** The `data` of a `snapshot` event. */
@@ -65,26 +65,47 @@ export type HealthStreamChange =
       readonly reason?: string;
     };
 
+interface Subscriber extends StreamSubscription {
+  readonly response: StreamResponse;
+  /** The socket is backed up: nothing is written until it drains, then one fresh snapshot. */
+  behind: boolean;
+  snapshots?: NodeJS.Timeout;
+  readonly release: () => void;
+}
+
+/** Headers of a stream: no caching, no proxy buffering (nginx's `X-Accel-Buffering`). */
+const STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  Connection: 'keep-alive',
+  'X-Accel-Buffering': 'no',
+};
+
+/** A comment line: clients ignore it, proxies see traffic. */
+const HEARTBEAT_FRAME = ': heartbeat\n\n';
+
 /**
  * Server-Sent Events of the health state, with the semantics of gRPC's health `Watch`: the
  * current state first (a `snapshot` event), then a `change` event for every effective transition
  * of an indicator or a group. Every subscriber reads the one state store: a subscriber never
  * makes a check run.
  *
- * A slow client never makes the server buffer without bound: while its socket is backed up, no
- * event is queued for it; when it drains, it gets one fresh snapshot (the latest state wins), as
- * grpc-go's health server keeps only the latest status per watcher.
+ * The fan-out is built for thousands of subscribers: one subscription to the state store for all
+ * of them, each change serialized once into a frame written as it is to every subscriber's
+ * response, one heartbeat timer for all. A slow client never makes the server buffer without
+ * bound: once its socket is backed up nothing more is written to it, and when it drains it gets
+ * one fresh snapshot (the latest state wins), as grpc-go's health server keeps only the latest
+ * status per watcher.
  *
  * @internal
  */
 @Injectable()
-export class HealthStreamService {
+export class HealthStreamService implements OnModuleInit, OnApplicationShutdown {
+  private readonly subscribers = new Set<Subscriber>();
   private nextId = 0;
-  private readonly serializedChanges = new WeakMap<
-    HealthChangeEvent,
-    { admitted?: string; anonymous?: string }
-  >();
-  private active = 0;
+  private changes?: Subscription;
+  private closing?: Subscription;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     private readonly state: HealthStateStore,
@@ -92,79 +113,118 @@ export class HealthStreamService {
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
   ) {}
 
+  onModuleInit(): void {
+    this.changes = this.state.changes.subscribe((change) => this.broadcast(change));
+    // Every stream ends when the shutdown delay is over, so that none holds up the close.
+    this.closing = this.shutdown.closing.subscribe(() => this.closeAll());
+  }
+
+  /** Streams stay open through the shutdown delay; `closing` ends them before the server closes. */
+  onApplicationShutdown(): void {
+    this.changes?.unsubscribe();
+    this.closing?.unsubscribe();
+    this.closeAll();
+  }
+
   /** Subscribers connected now. */
-  get subscribers(): number {
-    return this.active;
+  get count(): number {
+    return this.subscribers.size;
   }
 
   /** Whether one more subscriber is allowed (`stream.maxSubscribers`). */
   hasRoom(): boolean {
-    return this.active < this.options.stream.maxSubscribers;
+    return this.subscribers.size < this.options.stream.maxSubscribers;
   }
 
   /**
-   * The events of one subscriber. Subscribing counts it; unsubscribing (the client left, or
-   * the app shuts down) releases its timers and listeners.
+   * Streams to `response` until the client leaves or the app shuts down: writes the headers and
+   * the first snapshot (with the client's `retry` delay) at once.
    */
-  events(request: StreamSubscription): Observable<MessageEvent> {
-    const { group, intervalMs, admitted, sink } = request;
-    const { heartbeatMs, retryMs } = this.options.stream;
-    const source = new Observable<MessageEvent>((subscriber) => {
-      this.active++;
-      let behind = false;
-      const onDrain = () => {
-        behind = false;
-        subscriber.next(this.snapshotEvent(group, admitted));
-      };
-      const send = (event: () => MessageEvent) => {
-        if (behind) return;
-        if (sink.writableNeedDrain) {
-          behind = true;
-          sink.once('drain', onDrain);
-          return;
-        }
-        subscriber.next(event());
-      };
-
-      subscriber.next({ ...this.snapshotEvent(group, admitted), retry: retryMs });
-      const changes = this.state.changes
-        .pipe(filter((change) => concerns(change, group)))
-        .subscribe((change) => send(() => this.changeEvent(change, admitted)));
-      const snapshots = intervalMs
-        ? setInterval(() => send(() => this.snapshotEvent(group, admitted)), intervalMs)
-        : undefined;
-      snapshots?.unref();
-      const heartbeat = setInterval(() => {
-        // A comment line (": heartbeat"): clients ignore it, proxies see traffic.
-        if (!behind && !sink.writableNeedDrain) subscriber.next(HEARTBEAT);
-      }, heartbeatMs);
-      heartbeat.unref();
-
-      return () => {
-        this.active--;
-        changes.unsubscribe();
-        clearInterval(snapshots);
-        clearInterval(heartbeat);
-        sink.removeListener('drain', onDrain);
-      };
-    });
-    // Every stream completes when the shutdown delay is over, so none holds up the close. Its
-    // connection is closed too once the response has ended: an EventSource keeps it alive, and
-    // Node's server.close() would otherwise wait for its keep-alive timeout (5 s by default).
-    return source.pipe(
-      takeUntil(
-        this.shutdown.closing.pipe(
-          tap(() => {
-            // Read now: Node detaches the socket from the response before 'finish' listeners.
-            const socket = sink.socket;
-            sink.once('finish', () => socket?.destroySoon());
-          }),
-        ),
-      ),
-    );
+  open(response: StreamResponse, request: StreamSubscription): void {
+    if (this.shutdown.phase === 'closing') {
+      response.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '5' });
+      response.end();
+      return;
+    }
+    const subscriber: Subscriber = {
+      ...request,
+      response,
+      behind: false,
+      release: () => this.remove(subscriber),
+    };
+    this.subscribers.add(subscriber);
+    response.once('close', subscriber.release);
+    response.writeHead(200, STREAM_HEADERS);
+    response.write(`retry: ${this.options.stream.retryMs}\n`);
+    this.write(subscriber, this.snapshotFrame(subscriber));
+    if (request.intervalMs !== undefined) {
+      subscriber.snapshots = setInterval(
+        () => this.write(subscriber, this.snapshotFrame(subscriber)),
+        request.intervalMs,
+      );
+      subscriber.snapshots.unref();
+    }
+    this.heartbeat ??= this.startHeartbeat();
   }
 
-  private snapshotEvent(group: string | undefined, admitted: boolean): MessageEvent {
+  private startHeartbeat(): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      for (const subscriber of this.subscribers) this.write(subscriber, HEARTBEAT_FRAME);
+    }, this.options.stream.heartbeatMs);
+    timer.unref();
+    return timer;
+  }
+
+  private remove(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    clearInterval(subscriber.snapshots);
+    subscriber.response.removeListener('close', subscriber.release);
+    if (this.subscribers.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+  }
+
+  private closeAll(): void {
+    for (const subscriber of [...this.subscribers]) {
+      this.remove(subscriber);
+      const { response } = subscriber;
+      if (response.writableEnded || response.destroyed) continue;
+      // An EventSource keeps the connection alive after the stream ends; Node's server.close()
+      // would wait for its keep-alive timeout (5 s by default). Read the socket now: Node
+      // detaches it from the response before 'finish' listeners run.
+      const socket = response.socket;
+      response.once('finish', () => socket?.destroySoon());
+      response.end();
+    }
+  }
+
+  private broadcast(change: HealthChangeEvent): void {
+    if (this.subscribers.size === 0) return;
+    const frames: { admitted?: string; anonymous?: string } = {};
+    const id = ++this.nextId;
+    for (const subscriber of this.subscribers) {
+      if (!concerns(change, subscriber.group)) continue;
+      const key = subscriber.admitted ? 'admitted' : 'anonymous';
+      frames[key] ??= frame('change', id, changeData(change, subscriber.admitted));
+      this.write(subscriber, frames[key]);
+    }
+  }
+
+  /** Writes a frame, unless the subscriber is behind; marks it behind when its socket backs up. */
+  private write(subscriber: Subscriber, text: string): void {
+    const { response } = subscriber;
+    if (subscriber.behind || response.writableEnded || response.destroyed) return;
+    if (response.write(text)) return;
+    subscriber.behind = true;
+    response.once('drain', () => {
+      subscriber.behind = false;
+      if (this.subscribers.has(subscriber)) this.write(subscriber, this.snapshotFrame(subscriber));
+    });
+  }
+
+  private snapshotFrame(subscriber: Subscriber): string {
+    const { group, admitted } = subscriber;
     const snapshot = this.state.snapshot();
     const checks: Record<string, HealthCheckDetails | { status: string }> = {};
     for (const [name, check] of Object.entries(snapshot.checks)) {
@@ -182,20 +242,13 @@ export class HealthStreamService {
       checks,
       groups,
     };
-    return { type: 'snapshot', id: String(++this.nextId), data };
+    return frame('snapshot', ++this.nextId, data);
   }
+}
 
-  /**
-   * A change event. Its data is serialized once per change (and per kind of caller), not once
-   * per subscriber: with thousands of subscribers, serializing dominates the fan-out.
-   */
-  private changeEvent(change: HealthChangeEvent, admitted: boolean): MessageEvent {
-    let serialized = this.serializedChanges.get(change);
-    if (!serialized) this.serializedChanges.set(change, (serialized = {}));
-    const key = admitted ? 'admitted' : 'anonymous';
-    serialized[key] ??= JSON.stringify(changeData(change, admitted));
-    return { type: 'change', id: String(++this.nextId), data: serialized[key] };
-  }
+/** One Server-Sent Event: `event`, `id` and one `data` line of JSON (JSON has no raw newline). */
+function frame(type: string, id: number, data: unknown): string {
+  return `event: ${type}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 function changeData(change: HealthChangeEvent, admitted: boolean): HealthStreamChange {
