@@ -39,8 +39,8 @@ function hasTaskset() {
   }
 }
 
-function startServer() {
-  const args = ['--expose-gc', join(here, 'stream-server.cjs')];
+function startServer(script) {
+  const args = ['--expose-gc', join(here, script)];
   const child = twoCores
     ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -124,8 +124,8 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function measure(count) {
-  const { child, port } = await startServer();
+async function measure(count, server) {
+  const { child, port } = await startServer(server.script);
   const pid = serverPid(child);
   await sleep(500);
   await call(port, 'POST', '/gc');
@@ -172,6 +172,7 @@ async function measure(count) {
   await new Promise((resolve) => child.once('exit', resolve));
   const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return {
+    server: server.name,
     subscribers: count,
     flips: FLIPS,
     deliveredPercent: Math.round((delivered / (count * FLIPS)) * 10_000) / 100,
@@ -188,12 +189,19 @@ function round(value) {
   return Math.round(value * 100) / 100;
 }
 
+// nest-health, and the floor: a bare node:http server doing only what a stream must.
+const SERVERS = [
+  { name: 'nest-health', script: 'stream-server.cjs' },
+  { name: 'node:http floor', script: 'raw-sse-server.cjs' },
+];
 const results = [];
 for (const count of COUNTS) {
-  try {
-    results.push(await measure(count));
-  } catch (error) {
-    results.push({ subscribers: count, error: String(error) });
+  for (const server of SERVERS) {
+    try {
+      results.push(await measure(count, server));
+    } catch (error) {
+      results.push({ server: server.name, subscribers: count, error: String(error) });
+    }
   }
 }
 const machine = {

@@ -54,6 +54,9 @@ class FakeResponse extends EventEmitter implements StreamResponse {
   }
 }
 
+/** Lets the changes of this turn go out: the service writes them in a microtask. */
+const flushed = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
 function run(status: 'up' | 'down', message?: string) {
   return { status, message, durationMs: 2, timedOut: false, finishedAt: Date.now() } as const;
 }
@@ -87,7 +90,7 @@ describe('HealthStreamService', () => {
     store.onApplicationShutdown();
   });
 
-  it('writes stream headers and a snapshot with a retry delay first, then a change per transition', () => {
+  it('writes stream headers and a snapshot with a retry delay first, then a change per transition', async () => {
     service.open(response, { admitted: true });
     expect(response.status).toBe(200);
     expect(response.headers).toMatchObject({
@@ -98,6 +101,7 @@ describe('HealthStreamService', () => {
     expect(response.events[0]).toMatchObject({ type: 'snapshot', retry: 3_000 });
 
     store.record('db', run('down', 'connect ECONNREFUSED'));
+    await flushed();
     const [, indicator, group] = response.events;
     expect(indicator).toMatchObject({ type: 'change' });
     expect(indicator.data).toMatchObject({
@@ -127,25 +131,39 @@ describe('HealthStreamService', () => {
     expect(response.listenerCount('close')).toBe(0);
   });
 
-  it('keeps only the latest state for a client that is not reading, then writes one snapshot', () => {
+  it('keeps only the latest state for a client that is not reading, then writes one snapshot', async () => {
     service.open(response, { admitted: true });
     response.backedUp = true;
-    for (let i = 0; i < 50; i++) {
-      store.record('db', run('down', `failure ${i}`));
-      store.record('db', run('up'));
+    store.record('db', run('down', 'failure 0'));
+    await flushed();
+    // That write found the socket backed up: nothing more is written to this client.
+    for (let i = 1; i < 50; i++) {
+      store.record('db', run(i % 2 ? 'up' : 'down', `failure ${i}`));
+      await flushed();
     }
-    // The first change found the socket backed up: nothing more is written to this client.
-    expect(response.events).toHaveLength(2);
+    expect(response.events.map((e) => e.type)).toEqual(['snapshot', 'change', 'change']);
     expect(response.listenerCount('drain')).toBe(1);
 
     response.backedUp = false;
     response.emit('drain');
-    expect(response.events).toHaveLength(3);
-    expect(response.events[2]).toMatchObject({ type: 'snapshot' });
-    expect(response.events[2].data.checks.db).toMatchObject({ status: 'up' });
+    expect(response.events).toHaveLength(4);
+    expect(response.events[3]).toMatchObject({ type: 'snapshot' });
+    expect(response.events[3].data.checks.db).toMatchObject({ status: 'up' });
   });
 
-  it('withholds messages and data from a caller the details policy does not admit', () => {
+  it('writes the changes of one turn (an indicator and its group) in one write', async () => {
+    service.open(response, { admitted: true });
+    const write = jest.spyOn(response, 'write');
+    store.record('db', run('down', 'gone'));
+    await flushed();
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(response.events.slice(1).map((e) => e.data.kind as string)).toEqual([
+      'indicator',
+      'group',
+    ]);
+  });
+
+  it('withholds messages and data from a caller the details policy does not admit', async () => {
     store.record('db', run('down', 'password authentication failed'));
     service.open(response, { admitted: false });
     expect(response.events[0].data.checks).toEqual({
@@ -153,17 +171,20 @@ describe('HealthStreamService', () => {
       loop: { status: 'up' },
     });
     store.record('db', run('up'));
+    await flushed();
     expect(response.events[1].data).not.toHaveProperty('message');
     expect(response.events[1].data.check).toEqual({ status: 'up' });
   });
 
-  it('limits snapshots and changes to one group', () => {
+  it('limits snapshots and changes to one group', async () => {
     service.open(response, { admitted: true, group: 'liveness' });
     expect(Object.keys(response.events[0].data.checks)).toEqual(['loop']);
     expect(Object.keys(response.events[0].data.groups)).toEqual(['liveness']);
     store.record('db', run('down', 'gone'));
+    await flushed();
     expect(response.events).toHaveLength(1);
     store.record('loop', run('down', 'blocked'));
+    await flushed();
     expect(response.events.slice(1).map((e) => e.data.name as string)).toEqual([
       'loop',
       'liveness',

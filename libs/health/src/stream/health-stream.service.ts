@@ -92,7 +92,8 @@ const HEARTBEAT_FRAME = ': heartbeat\n\n';
  *
  * The fan-out is built for thousands of subscribers: one subscription to the state store for all
  * of them, each change serialized once into a frame written as it is to every subscriber's
- * response, one heartbeat timer for all. A slow client never makes the server buffer without
+ * response (the changes of one turn — an indicator's and its groups' — in one write), one
+ * heartbeat timer for all. A slow client never makes the server buffer without
  * bound: once its socket is backed up nothing more is written to it, and when it drains it gets
  * one fresh snapshot (the latest state wins), as grpc-go's health server keeps only the latest
  * status per watcher.
@@ -103,6 +104,7 @@ const HEARTBEAT_FRAME = ': heartbeat\n\n';
 export class HealthStreamService implements OnModuleInit, OnApplicationShutdown {
   private readonly subscribers = new Set<Subscriber>();
   private nextId = 0;
+  private pending: Array<{ readonly change: HealthChangeEvent; readonly id: number }> = [];
   private changes?: Subscription;
   private closing?: Subscription;
   private heartbeat?: NodeJS.Timeout;
@@ -199,15 +201,41 @@ export class HealthStreamService implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
+  /**
+   * Queues a change; the changes of one turn (an indicator's, then its groups') go out together
+   * in one write per subscriber, at the end of the turn.
+   */
   private broadcast(change: HealthChangeEvent): void {
     if (this.subscribers.size === 0) return;
-    const frames: { admitted?: string; anonymous?: string } = {};
-    const id = ++this.nextId;
+    this.pending.push({ change, id: ++this.nextId });
+    if (this.pending.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /**
+   * Writes the queued changes: each serialized once per kind of caller, and the text of one
+   * subscriber built once per kind of subscriber (admitted or not, and its group filter).
+   */
+  private flush(): void {
+    const changes = this.pending;
+    this.pending = [];
+    const frames = new Map<HealthChangeEvent, { admitted?: string; anonymous?: string }>();
+    const texts = new Map<string, string>();
     for (const subscriber of this.subscribers) {
-      if (!concerns(change, subscriber.group)) continue;
-      const key = subscriber.admitted ? 'admitted' : 'anonymous';
-      frames[key] ??= frame('change', id, changeData(change, subscriber.admitted));
-      this.write(subscriber, frames[key]);
+      const key = `${subscriber.admitted ? 'a' : 'n'}:${subscriber.group ?? ''}`;
+      let text = texts.get(key);
+      if (text === undefined) {
+        text = '';
+        for (const { change, id } of changes) {
+          if (!concerns(change, subscriber.group)) continue;
+          let serialized = frames.get(change);
+          if (!serialized) frames.set(change, (serialized = {}));
+          const kind = subscriber.admitted ? 'admitted' : 'anonymous';
+          serialized[kind] ??= frame('change', id, changeData(change, subscriber.admitted));
+          text += serialized[kind];
+        }
+        texts.set(key, text);
+      }
+      if (text) this.write(subscriber, text);
     }
   }
 
