@@ -139,6 +139,7 @@ describe.each(HTTP_ADAPTERS)('on %s, GET /health/stream', (adapter) => {
     const client = await open(query);
     expect(client.status).toBe(400);
     expect(JSON.parse(client.body).message).toContain(`"${parameter}"`);
+    expect(client.headers['cache-control']).toBe('no-store');
   });
 
   it('answers 404 for an unknown group', async () => {
@@ -155,6 +156,7 @@ describe.each(HTTP_ADAPTERS)('on %s, GET /health/stream', (adapter) => {
     const refused = await open();
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.headers['cache-control']).toBe('no-store');
 
     opened[0].close();
     const admitted = await waitFor(async () => {

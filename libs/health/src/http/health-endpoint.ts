@@ -1,4 +1,5 @@
-import { SetMetadata, type ExecutionContext, type Type } from '@nestjs/common';
+import { SetMetadata, UseFilters, type ExecutionContext, type Type } from '@nestjs/common';
+import { NoStoreExceptionFilter } from './no-store-exception.filter';
 
 /**
  * Metadata key that the module sets (to `true`) on each of its controllers: probes, details,
@@ -30,8 +31,8 @@ export function isHealthEndpoint(context: ExecutionContext): boolean {
 }
 
 /**
- * Marks each controller as a health endpoint and applies the `decorators` route option to it,
- * as a class decorator.
+ * Marks each controller as a health endpoint, makes its error answers `Cache-Control: no-store`
+ * too, and applies the `decorators` route option to it, as a class decorator.
  *
  * @internal
  */
@@ -40,8 +41,10 @@ export function decorateHealthControllers(
   decorators: readonly ClassDecorator[],
 ): Type[] {
   const mark = SetMetadata(HEALTH_ENDPOINT_METADATA, true);
+  const noStore = UseFilters(NoStoreExceptionFilter);
   for (const controller of controllers) {
     mark(controller);
+    noStore(controller);
     for (const decorate of decorators) decorate(controller);
   }
   return [...controllers];

@@ -237,6 +237,7 @@ describe.each(['express', 'fastify'] as const)('probe parameters on %s', (adapte
         statusCode: 400,
         message: expect.stringMatching(new RegExp(`^Invalid query parameter "${parameter}": `)),
       });
+      expect(res.headers['cache-control']).toBe('no-store');
     });
 
     it('ignores unknown parameters', async () => {
