@@ -1,9 +1,12 @@
 import type { HealthStatus, IndicatorStatus } from '../check';
 
-/** Built-in group names. */
+/** The liveness group: is the process worth keeping? A failing liveness probe restarts the pod. */
 export const LIVENESS = 'liveness';
+/** The readiness group: may the pod receive traffic? A failing readiness probe takes it out. */
 export const READINESS = 'readiness';
+/** The startup group: has the app started? It latches up once, then stays up. */
 export const STARTUP = 'startup';
+/** The groups that always exist, whether or not an indicator names them. */
 export const BUILT_IN_GROUPS: readonly string[] = [LIVENESS, READINESS, STARTUP];
 
 const SEVERITY: Readonly<Record<HealthStatus, number>> = { up: 0, degraded: 1, down: 2 };
