@@ -11,6 +11,8 @@ let id = 0;
 const server = http.createServer((req, res) => {
   if (req.url === '/health/stream') {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+    // Headers on their own, as nest-health sends them: the head Node keeps is then one flat string.
+    res.flushHeaders();
     res.write(`retry: 3000\nevent: snapshot\nid: ${++id}\ndata: {"status":"up","checks":{}}\n\n`);
     streams.add(res);
     res.once('close', () => streams.delete(res));

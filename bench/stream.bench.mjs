@@ -39,8 +39,8 @@ function hasTaskset() {
   }
 }
 
-function startServer(script) {
-  const args = ['--expose-gc', join(here, script)];
+function startServer(script, serverArgs = []) {
+  const args = ['--expose-gc', join(here, script), ...serverArgs];
   const child = twoCores
     ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -125,7 +125,7 @@ function percentile(sorted, p) {
 }
 
 async function measure(count, server) {
-  const { child, port } = await startServer(server.script);
+  const { child, port } = await startServer(server.script, server.args);
   const pid = serverPid(child);
   await sleep(500);
   await call(port, 'POST', '/gc');
@@ -189,9 +189,11 @@ function round(value) {
   return Math.round(value * 100) / 100;
 }
 
-// nest-health, and the floor: a bare node:http server doing only what a stream must.
+// nest-health on Express and on Fastify, and the floor: a bare node:http server doing only what a
+// stream must.
 const SERVERS = [
   { name: 'nest-health', script: 'stream-server.cjs' },
+  { name: 'nest-health (Fastify)', script: 'stream-server.cjs', args: ['fastify'] },
   { name: 'node:http floor', script: 'raw-sse-server.cjs' },
 ];
 const results = [];

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server } from 'node:http';
 import { HealthStateStore } from 'nest-health';
 import { exampleApp, HTTP_ADAPTERS, type RunningExampleApp } from './helpers/example-app';
 import { SseClient, type SseEvent } from './helpers/sse-client';
@@ -186,10 +187,39 @@ describe.each(HTTP_ADAPTERS)('on %s, GET /health/stream', (adapter) => {
     expect(admitted.status).toBe(200);
   });
 
+  (adapter === 'express' ? it : it.skip)(
+    "lets go of the Express router's state kept on a streamed request, and of nothing else",
+    async () => {
+      // The request object as Node's server hands it to Express (which extends it in place).
+      type ExpressRequest = IncomingMessage & {
+        next?: unknown;
+        params?: unknown;
+        res?: { locals?: unknown };
+      };
+      const server = app.app.getHttpServer() as Server;
+      const seen: ExpressRequest[] = [];
+      const capture = (request: IncomingMessage) => {
+        if (request.url?.startsWith('/health/stream')) seen.push(request);
+      };
+      server.prependListener('request', capture);
+      try {
+        const client = await open();
+        await client.next('snapshot');
+      } finally {
+        server.removeListener('request', capture);
+      }
+      const [request] = seen;
+      expect(request.next).toBeUndefined();
+      // What the app's interceptors and loggers may still read is left as it was.
+      expect(request.params).toEqual({});
+      expect(request.res?.locals).toEqual({});
+    },
+  );
+
   it('completes every stream and closes its connection when the app closes', async () => {
     const open3 = await Promise.all([open(), open('?interval=1'), open('?group=readiness')]);
     await Promise.all(open3.map((c) => c.next('snapshot')));
-    const server = app.app.getHttpServer() as import('node:http').Server;
+    const server = app.app.getHttpServer() as Server;
     await app.close();
     await Promise.all(open3.map((c) => c.closed(2_000)));
     // No keep-alive connection of a stream is left for server.close() to wait on.

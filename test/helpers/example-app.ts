@@ -23,10 +23,14 @@ import { waitFor, type WaitForOptions } from './wait-for';
 /** Every HTTP platform the app runs on; specs run once per platform. */
 export const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
 
-/** The real services the specs use; `E2E_DATABASE_URL` and `E2E_REDIS_URL` override them. */
+/**
+ * The real services the specs use; `E2E_DATABASE_URL`, `E2E_REDIS_URL` and `E2E_RABBITMQ_URL`
+ * override them. RabbitMQ is checked only by the specs that ask for it (`withRabbitMqAt`).
+ */
 export const SERVICES = {
   databaseUrl: process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  rabbitmqUrl: process.env.E2E_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
 } as const;
 
 /** Health check timing of the specs: a check every 200 ms, 500 ms to answer. */
@@ -46,6 +50,7 @@ export function exampleApp(adapter: HttpAdapterName): ExampleAppBuilder {
 export class ExampleAppBuilder {
   private databaseUrl: string | undefined = SERVICES.databaseUrl;
   private redisUrl: string = SERVICES.redisUrl;
+  private rabbitmqUrl: string | undefined;
   private healthDefaults: HealthIndicatorTiming = FAST_HEALTH_CHECKS;
   private healthOptions: Omit<HealthModuleOptions, 'defaults'> = {};
   private host = '127.0.0.1';
@@ -67,6 +72,12 @@ export class ExampleAppBuilder {
   /** Uses the Redis at `url`. */
   withRedisAt(url: string): this {
     this.redisUrl = url;
+    return this;
+  }
+
+  /** Also checks the RabbitMQ at `url` (the app's `RABBITMQ_URL`); none by default. */
+  withRabbitMqAt(url: string): this {
+    this.rabbitmqUrl = url;
     return this;
   }
 
@@ -97,6 +108,7 @@ export class ExampleAppBuilder {
       HTTP_ADAPTER: this.adapter,
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: this.redisUrl,
+      RABBITMQ_URL: this.rabbitmqUrl,
       // A queue of its own, so that workers and jobs of other runs do not count.
       QUEUE_PREFIX: `e2e-${randomUUID().slice(0, 8)}`,
     };

@@ -54,6 +54,19 @@ export class TestRedisServer {
     await waitFor(() => acceptsConnections(this.port), { timeoutMs: 5_000 });
   }
 
+  /**
+   * Freezes the server (SIGSTOP): connections stay open, the kernel still accepts new ones, and
+   * nothing answers until {@link resume}: a hung Redis.
+   */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a server frozen by {@link pause} go on (SIGCONT); it answers what it was sent. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Stops the server (SIGKILL: an abrupt outage) and waits until it has exited. */
   async stop(): Promise<void> {
     const child = this.child;

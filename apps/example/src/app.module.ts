@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule } from 'nest-health';
+import { HealthModule, rabbitmqIndicator, type HealthModuleOptions } from 'nest-health';
 import { DatabaseHealth } from './database.health';
 import { DEMO_QUEUE } from './demo-queue';
 import { DemoProcessor } from './demo.processor';
@@ -14,6 +14,7 @@ import { sqlClientProvider } from './sql-client';
 /**
  * The example app: a SQL database, Redis, a BullMQ queue with its worker, and a health
  * indicator for each. The health module finds the three `@HealthIndicator` providers by itself.
+ * With `RABBITMQ_URL`, it also checks RabbitMQ through the built-in `rabbitmqIndicator`.
  */
 @Module({})
 export class AppModule {
@@ -21,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        HealthModule.forRoot(config.health),
+        HealthModule.forRoot(healthOptions(config)),
         BullModule.forRoot({
           connection: { url: config.redisUrl, ...REDIS_CONNECTION_OPTIONS },
           prefix: config.queuePrefix,
@@ -43,4 +44,17 @@ export class AppModule {
       ],
     };
   }
+}
+
+/**
+ * The health module's options: the configured ones, plus the built-in RabbitMQ check when
+ * `RABBITMQ_URL` is set. The indicator opens its own connection from the URL at its first run,
+ * reconnects at the next run after a loss, and the module closes it on shutdown.
+ */
+function healthOptions(config: ExampleConfig): HealthModuleOptions {
+  if (config.rabbitmqUrl === undefined) return config.health;
+  return {
+    ...config.health,
+    indicators: [...(config.health.indicators ?? []), rabbitmqIndicator(config.rabbitmqUrl)],
+  };
 }

@@ -1,4 +1,9 @@
-import { ValidationPipe, type INestApplication, type NestApplicationOptions } from '@nestjs/common';
+import {
+  ValidationPipe,
+  type DynamicModule,
+  type INestApplication,
+  type NestApplicationOptions,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -12,6 +17,11 @@ export interface ExampleAppOptions {
   readonly config?: Partial<ExampleConfig>;
   /** Nest's `logger` option. @default Nest's console logger */
   readonly logger?: NestApplicationOptions['logger'];
+  /**
+   * Changes the root module before the app is built (the benchmark adds routes and takes the
+   * health module out). @default none: the module as `AppModule.forRoot` makes it
+   */
+  readonly module?: (module: DynamicModule) => DynamicModule;
 }
 
 /**
@@ -22,7 +32,7 @@ export interface ExampleAppOptions {
  */
 export async function createExampleApp(options: ExampleAppOptions = {}): Promise<INestApplication> {
   const config = loadExampleConfig(options.env ?? process.env, options.config);
-  const module = AppModule.forRoot(config);
+  const module = (options.module ?? ((made) => made))(AppModule.forRoot(config));
   // abortOnError: false makes a failed boot throw instead of killing the process.
   const appOptions: NestApplicationOptions = { abortOnError: false, logger: options.logger };
   const app =

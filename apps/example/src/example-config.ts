@@ -21,6 +21,12 @@ export interface ExampleConfig {
   readonly databaseUrl: string | undefined;
   /** `REDIS_URL`: the Redis of the cache check and of the BullMQ queue. @default 'redis://127.0.0.1:6379' */
   readonly redisUrl: string;
+  /**
+   * `RABBITMQ_URL`: an `amqp://` or `amqps://` URL. Set, the app checks RabbitMQ with the
+   * library's built-in `rabbitmqIndicator` (indicator `rabbitmq`, in readiness). Unset: no
+   * RabbitMQ check.
+   */
+  readonly rabbitmqUrl: string | undefined;
   /** `QUEUE_PREFIX`: BullMQ key prefix; one prefix per app keeps queues apart. @default 'bull' */
   readonly queuePrefix: string;
   /** `QUEUE_WAITING_THRESHOLD`: waiting jobs above which the queue is degraded. @default 1000 */
@@ -91,6 +97,13 @@ export function loadExampleConfig(
       'redis://127.0.0.1:6379',
       { secret: true },
     ),
+    rabbitmqUrl: read(
+      'RABBITMQ_URL',
+      urlWith(['amqp:', 'amqps:']),
+      'must be an amqp:// or amqps:// URL',
+      undefined,
+      { secret: true },
+    ),
     queuePrefix: read(
       'QUEUE_PREFIX',
       (raw) => (/^[\w.-]{1,64}$/.test(raw) ? raw : undefined),
@@ -109,7 +122,8 @@ export function loadExampleConfig(
       'must be an integer from 0 to 300000 (milliseconds)',
       0,
     ),
-    health: { defaults: { intervalMs: 5_000, timeoutMs: 1_000 } },
+    // Prometheus metrics of the health state, in the module's own registry: GET /health/metrics.
+    health: { defaults: { intervalMs: 5_000, timeoutMs: 1_000 }, metrics: true },
   };
   if (problems.length > 0) {
     throw new Error(`Invalid configuration: ${problems.join('; ')}.`);

@@ -15,6 +15,24 @@ import type { BuiltInIndicator } from './indicators/core/built-in-indicator';
 import { isBuiltInIndicator } from './indicators/core/built-in-indicator';
 import { kindOf } from './indicators/core/positional';
 import { IntegerInRange, IsFunctionArray, IsHttpStatusMap } from './options/option-rules';
+import {
+  IsHealthFormatOption,
+  resolveFormatOption,
+  type HealthFormatOption,
+  type ResolvedHealthFormat,
+} from './formats/response-format';
+import {
+  IsReminderInterval,
+  isLoggerService,
+  LOGGER_RULE,
+  type HealthLoggerOption,
+} from './logging/health-log.options';
+import {
+  findMetricsOptionProblems,
+  resolveMetricsOptions,
+  type HealthMetricsOptions,
+  type ResolvedHealthMetricsOptions,
+} from './metrics/health-metrics.options';
 import { findOptionProblems, type OptionProblem } from './options/validate-options';
 
 /**
@@ -74,11 +92,43 @@ export interface HealthModuleOptions {
    */
   httpStatus?: Record<string, HealthHttpStatusMapping>;
   /**
-   * Logs effective transitions ("database: up → down (connection refused)") through Nest's
-   * `Logger`, once per transition. `false` silences the module.
+   * Where the module logs: `true` for Nest's `Logger` (the app's logger, context
+   * `HealthModule`), `false` for nothing at all, or a `LoggerService` of your own (each line is
+   * passed with the context `HealthModule`). It logs each effective transition once ("database:
+   * up → down (connect ECONNREFUSED …; check took 2.1 ms)": a warning going down or degraded,
+   * a log line coming back), a reminder while an indicator stays down or degraded (see
+   * `reminderIntervalMs`), slow checks (see `slowCheckMs`), and the shutdown's steps. It never
+   * logs every failed run.
    * @default true
    */
-  logger?: boolean;
+  logger?: HealthLoggerOption;
+  /**
+   * A run that takes longer than this many milliseconds (without timing out) logs a warning:
+   * the first slow run of an indicator, then at most one per `reminderIntervalMs` while its runs
+   * stay slow, with the number of slow runs since the last warning. Integer from 1 to 3600000,
+   * or 0 to never warn.
+   * @default 500 (half the default `timeoutMs`: a check that slow is close to timing out)
+   */
+  slowCheckMs?: number;
+  /**
+   * While an indicator stays down (or degraded), a reminder is logged at most once per this many
+   * milliseconds after its transition was logged ("database: still down since …, 60 failed runs
+   * since the last line"), never on every run. Also bounds repeated slow-check warnings.
+   * Integer from 1000 to 86400000, or 0 for no reminders.
+   * @default 300000 (5 minutes)
+   */
+  reminderIntervalMs?: number;
+  /**
+   * Prometheus metrics of the health state, made with prom-client (an optional peer dependency):
+   * the status of every indicator and group, check durations, failures, timeouts and
+   * transitions. Into your `registry` if given, else into one of the module's own served at
+   * `GET /<path>/metrics` (for callers the details policy admits). Scraping reads the state; it
+   * never runs a check. See {@link HealthMetricsOptions}; with prom-client missing, the boot
+   * fails with `MissingOptionalDependencyError`.
+   * @default undefined (no metrics; prom-client is never loaded)
+   * @example `metrics: true`, or `metrics: { registry: register }` (prom-client's global registry)
+   */
+  metrics?: boolean | HealthMetricsOptions;
   /**
    * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
    * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
@@ -140,6 +190,41 @@ export interface HealthModuleOptions {
    * @default 0
    */
   shutdownDelayMs?: number;
+  /**
+   * The JSON shape of the answers: `'default'` (the module's own), or `'terminus'`, the body of
+   * `@nestjs/terminus`'s `HealthCheckService.check()` — `{ status: 'ok' | 'error' |
+   * 'shutting_down', info, error, details }`, 200 for `ok` and 503 otherwise — so that a team
+   * moving from Terminus keeps its dashboards and tests. One format for every endpoint (the
+   * probes and `GET /<path>`), or a map from group name to format for those groups' probes.
+   * Messages and data in Terminus-shaped answers follow the details policy (`details`).
+   * Whatever the option, `Accept: application/health+json` gets the IETF draft's format and
+   * `?verbose` plain text.
+   * @default 'default'
+   * @example `format: 'terminus'`
+   * @example `format: { readiness: 'terminus' }`
+   */
+  format?: HealthFormatOption;
+  /**
+   * Answers plain probes before the HTTP framework: the module puts itself in front of the HTTP
+   * server's request listener (the Express app, or Fastify's router) and answers from a body
+   * serialized once per state change, several times cheaper than the route. What it serves:
+   * `GET` of a probe URL (`/<path>/live`, `/ready`, `/startup`, `/group/:name`, `/livez`,
+   * `/readyz`, `/startupz`) with no query string, once Nest's own route has answered that exact
+   * URL (so the global prefix, `RouterModule` and the router's rules stay Nest's), in the
+   * module's own format: the route's status code and JSON body, with `Cache-Control: no-store`.
+   * Everything else goes on to the framework: query strings (`?verbose`, `?exclude=`,
+   * `?fresh=true`), per-check routes, `HEAD`, `Accept: application/health+json`, groups with
+   * another `format`.
+   *
+   * What a fast answer skips, because it never reaches Express, Fastify or Nest: global and
+   * controller guards (an auth guard too: the probes become public), interceptors, pipes,
+   * exception filters, middleware (Nest's, `app.use()`'s), Fastify hooks and plugins
+   * (`onRequest`, `onResponse`: request logging, request ids, rate limits, security headers),
+   * Express's `ETag` and `X-Powered-By`, versioning. Probes usually should skip all of these;
+   * turn it on when yours may.
+   * @default false
+   */
+  fastPath?: boolean;
 }
 
 /**
@@ -188,13 +273,18 @@ export interface HealthModuleRouteOptions {
 export interface ResolvedHealthModuleOptions {
   readonly defaults: Required<HealthIndicatorTiming>;
   readonly httpStatus: Readonly<Record<string, Required<HealthHttpStatusMapping>>>;
-  readonly logger: boolean;
+  readonly logger: HealthLoggerOption;
+  readonly slowCheckMs: number;
+  readonly reminderIntervalMs: number;
+  readonly metrics: ResolvedHealthMetricsOptions;
   readonly stream: Required<HealthStreamOptions>;
   readonly indicators: readonly BuiltInIndicator[];
   readonly details: HealthDetailsMode;
   readonly authorize: HealthAuthorize | undefined;
   readonly freshMinIntervalMs: number;
   readonly shutdownDelayMs: number;
+  readonly format: ResolvedHealthFormat;
+  readonly fastPath: boolean;
 }
 
 /**
@@ -205,11 +295,15 @@ export const HEALTH_MODULE_DEFAULTS = {
   aliases: true,
   isGlobal: true,
   logger: true,
+  slowCheckMs: 500,
+  reminderIntervalMs: 300_000,
   dashboard: true,
   stream: { heartbeatMs: 15_000, maxSubscribers: 1_000, retryMs: 3_000 },
   details: 'local',
   freshMinIntervalMs: 1_000,
   shutdownDelayMs: 0,
+  format: 'default',
+  fastPath: false,
   decorators: [],
   defaults: {
     intervalMs: 5_000,
@@ -251,8 +345,12 @@ export class HealthModuleOptionsSchema implements HealthModuleOptions {
   httpStatus?: Record<string, HealthHttpStatusMapping>;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
-  logger?: boolean;
+  @IntegerInRange(0, 3_600_000, 'milliseconds; 0 never warns')
+  slowCheckMs?: number;
+
+  @IsOptional()
+  @IsReminderInterval()
+  reminderIntervalMs?: number;
 
   @IsOptional()
   @ValidateNested()
@@ -273,6 +371,14 @@ export class HealthModuleOptionsSchema implements HealthModuleOptions {
   @IsOptional()
   @IntegerInRange(0, 300_000, 'milliseconds')
   shutdownDelayMs?: number;
+
+  @IsOptional()
+  @IsHealthFormatOption()
+  format?: HealthFormatOption;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  fastPath?: boolean;
 }
 
 /** The class-validator schema of {@link HealthModuleRouteOptions}. @internal */
@@ -315,12 +421,17 @@ export function resolveHealthModuleOptions(
     defaults: { ...HEALTH_MODULE_DEFAULTS.defaults, ...stripUndefined(options?.defaults ?? {}) },
     httpStatus,
     logger: options?.logger ?? HEALTH_MODULE_DEFAULTS.logger,
+    slowCheckMs: options?.slowCheckMs ?? HEALTH_MODULE_DEFAULTS.slowCheckMs,
+    reminderIntervalMs: options?.reminderIntervalMs ?? HEALTH_MODULE_DEFAULTS.reminderIntervalMs,
+    metrics: resolveMetricsOptions(options?.metrics),
     stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
     indicators: [...(options?.indicators ?? [])],
     details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
     authorize: options?.authorize,
     freshMinIntervalMs: options?.freshMinIntervalMs ?? HEALTH_MODULE_DEFAULTS.freshMinIntervalMs,
     shutdownDelayMs: options?.shutdownDelayMs ?? HEALTH_MODULE_DEFAULTS.shutdownDelayMs,
+    format: resolveFormatOption(options?.format ?? HEALTH_MODULE_DEFAULTS.format),
+    fastPath: options?.fastPath ?? HEALTH_MODULE_DEFAULTS.fastPath,
   };
 }
 
@@ -328,17 +439,23 @@ const INDICATORS_RULE =
   'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
 
 /**
- * Validates module options. `indicators` is checked apart from the class-validator schema: its
- * items hold clients, which must be neither copied nor walked.
+ * Validates module options. `indicators`, `logger` and `metrics` are checked apart from the
+ * class-validator schema: they hold clients and instances (a LoggerService, a prom-client
+ * registry), which must be neither copied nor walked.
  *
  * @internal
  */
 export function findModuleOptionProblems(raw: unknown): OptionProblem[] {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('indicators' in raw)) {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return findOptionProblems(HealthModuleOptionsSchema, raw);
   }
-  const { indicators, ...rest } = raw as Record<string, unknown>;
+  const { indicators, logger, metrics, ...rest } = raw as Record<string, unknown>;
   const problems = findOptionProblems(HealthModuleOptionsSchema, rest);
+  if (logger !== undefined && typeof logger !== 'boolean' && !isLoggerService(logger)) {
+    const value = typeof logger === 'object' && logger !== null ? kindOf(logger) : logger;
+    problems.push({ option: 'logger', value, allowed: LOGGER_RULE });
+  }
+  problems.push(...findMetricsOptionProblems(metrics));
   if (indicators === undefined) return problems;
   if (!Array.isArray(indicators)) {
     return [

@@ -11,6 +11,8 @@ import { createDashboardController } from './dashboard/health-dashboard.controll
 import { decorateHealthControllers } from './http/health-endpoint';
 import { createHealthControllers, type ResolvedRouteOptions } from './http/health.controllers';
 import { createStreamController } from './stream/health-stream.controller';
+import { documentHealthControllers } from './openapi/health-openapi';
+import { createMetricsController } from './metrics/health-metrics.controller';
 import { findOptionProblems } from './options/validate-options';
 
 /**
@@ -45,11 +47,12 @@ export const {
         ...definition,
         global: extras.isGlobal ?? HEALTH_MODULE_DEFAULTS.isGlobal,
         controllers: decorateHealthControllers(
-          [
+          documentHealthControllers([
             ...createHealthControllers(route),
             createStreamController(route.path),
+            createMetricsController(route.path),
             ...(route.dashboard ? [createDashboardController(route.path)] : []),
-          ],
+          ]),
           route.decorators,
         ),
         providers: [

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { HealthIndicatorExplorer } from './discovery/health-indicator.explorer';
 import { HealthRegistry } from './discovery/health.registry';
@@ -20,10 +20,15 @@ import {
   type ResolvedHealthModuleOptions,
 } from './health-module-options';
 import { HealthResponder } from './http/health-responder';
+import { HealthFormatter } from './formats/health-formatter';
+import { HealthFastPath } from './fast-path/health-fast-path';
 import { HealthDetailsPolicy } from './details/health-details.policy';
 import { HealthShutdown } from './shutdown/health-shutdown';
 import { HealthStreamService } from './stream/health-stream.service';
 import { HealthTransitionLogger } from './logging/health-transition.logger';
+import { HealthLogger } from './logging/health-logger';
+import { HealthMetrics } from './metrics/health-metrics.service';
+import { HealthChangeHooks } from './hooks/health-change-hooks';
 import { BuiltInIndicatorsLifecycle } from './indicators/core/built-in-indicators.lifecycle';
 
 function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
@@ -43,8 +48,9 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
  * `GET /health`; and `GET /livez`, `/readyz`, `/startupz` unless `aliases: false`.
  *
  * Providers to inject: `HealthRegistry`, `HealthStateStore`, `HealthDetailsPolicy` (who sees
- * details) and `HealthShutdown` (the graceful shutdown: readiness down, `shutdownDelayMs`, then
- * close).
+ * details), `HealthShutdown` (the graceful shutdown: readiness down, `shutdownDelayMs`, then
+ * close) and `HealthMetrics` (the Prometheus registry, with `metrics`). Methods marked
+ * `@OnHealthChange()` on any provider are called on every transition they match.
  *
  * @example
  * ```ts
@@ -77,16 +83,34 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
     HealthCheckRunner,
     HealthStateStore,
     HealthScheduler,
+    HealthLogger,
     HealthTransitionLogger,
+    HealthMetrics,
+    HealthChangeHooks,
     HealthResponder,
+    HealthFormatter,
+    HealthFastPath,
     BuiltInIndicatorsLifecycle,
     HealthDetailsPolicy,
     HealthShutdown,
     HealthStreamService,
   ],
-  exports: [HealthRegistry, HealthStateStore, HealthDetailsPolicy, HealthShutdown],
+  exports: [HealthRegistry, HealthStateStore, HealthDetailsPolicy, HealthShutdown, HealthMetrics],
 })
-export class HealthModule extends ConfigurableHealthModule {
+export class HealthModule extends ConfigurableHealthModule implements NestModule {
+  constructor(private readonly fastPath: HealthFastPath) {
+    super();
+  }
+
+  /**
+   * Called by Nest when the app initialises (its HTTP server exists by then, also with
+   * `Test.createTestingModule`), before it registers middleware and routes: puts the probe fast
+   * path (`fastPath: true`) in front of the HTTP server's request listener.
+   */
+  configure(): void {
+    this.fastPath.install();
+  }
+
   /**
    * Configures the module with options known at import time.
    *

@@ -16,7 +16,15 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 const ROOT = join(__dirname, '../../..');
-const OPTIONAL_PEERS = ['pg', 'ioredis', 'bullmq', 'amqplib', 'prom-client', '@nestjs/terminus'];
+const OPTIONAL_PEERS = [
+  'pg',
+  'ioredis',
+  'bullmq',
+  'amqplib',
+  'prom-client',
+  '@nestjs/terminus',
+  '@nestjs/swagger',
+];
 
 /** A module loader hook that throws when anything requires an optional peer. */
 const GUARD = `

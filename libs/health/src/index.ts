@@ -34,6 +34,7 @@ export {
   redactSecrets,
   sanitizeMessage,
   MAX_MESSAGE_LENGTH,
+  MAX_DATA_BYTES,
   type IndicatorState,
   type GroupState,
   type GroupReason,
@@ -41,7 +42,24 @@ export {
   type HealthChangeEvent,
   type IndicatorChangeEvent,
   type GroupChangeEvent,
+  type HealthRunEvent,
 } from './engine';
+export {
+  HealthMetrics,
+  HEALTH_METRIC_NAMES,
+  HEALTH_METRICS_DEFAULTS,
+  INDICATOR_METRIC_STATES,
+  GROUP_METRIC_STATES,
+  type HealthMetricsOptions,
+  type PrometheusRegistryLike,
+} from './metrics';
+export {
+  OnHealthChange,
+  InvalidHealthChangeHookError,
+  type HealthChangeFilter,
+  type HealthChangeHookFilter,
+} from './hooks';
+export { HEALTH_LOG_CONTEXT, type HealthLoggerOption } from './logging';
 export {
   HEALTH_ENDPOINT_METADATA,
   isHealthEndpoint,
@@ -59,6 +77,19 @@ export {
   type HealthDetailsTarget,
 } from './details';
 export { HealthShutdown, type HealthShutdownPhase } from './shutdown';
+export {
+  HEALTH_RESPONSE_FORMATS,
+  HEALTH_JSON_MEDIA_TYPE,
+  type HealthResponseFormat,
+  type HealthFormatOption,
+  type HealthJsonBody,
+  type HealthJsonCheck,
+  type HealthJsonStatus,
+  type TerminusHealthBody,
+  type TerminusCheckEntry,
+  type TerminusStatus,
+} from './formats';
+export { HEALTH_OPENAPI_TAG } from './openapi';
 export {
   HealthModuleError,
   InvalidHealthModuleOptionsError,

@@ -2,7 +2,6 @@ import {
   HttpException,
   Inject,
   Injectable,
-  Logger,
   type CanActivate,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -15,6 +14,7 @@ import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { isGuardClass, type HealthDetailsMode } from './health-details.types';
 import { HealthHttpExecutionContext, type HealthDetailsTarget } from './http-execution-context';
 import { isLoopbackAddress, remoteAddressOf } from './loopback';
+import { healthLoggerFor } from '../logging/health-logger';
 
 /**
  * Decides, per request, whether the caller may see the details of the health state: messages,
@@ -36,7 +36,6 @@ import { isLoopbackAddress, remoteAddressOf } from './loopback';
  */
 @Injectable()
 export class HealthDetailsPolicy implements OnModuleInit {
-  private readonly logger = new Logger('HealthModule');
   private guard?: CanActivate;
   private warned = false;
 
@@ -138,7 +137,7 @@ export class HealthDetailsPolicy implements OnModuleInit {
   private refused(error: unknown): false {
     if (!(error instanceof HttpException) && !this.warned) {
       this.warned = true;
-      this.logger.warn(
+      healthLoggerFor(this.options).warn(
         `authorize failed (${messageFromError(error)}); callers it fails for see no details (logged once)`,
       );
     }

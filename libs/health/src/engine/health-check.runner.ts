@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { HealthCheckResult, HealthStatus } from '../check';
 import type { HealthIndicatorDefinition } from '../discovery/health-indicator.definition';
 import { isPlainObject } from '../options/option-rules';
-import { messageFromError, sanitizeMessage } from './sanitize';
+import { messageFromError, sanitizeData, sanitizeMessage } from './sanitize';
 
 /**
  * The outcome of one run of a check, as the engine records it.
@@ -12,6 +12,7 @@ export interface HealthRunResult {
   readonly status: HealthStatus;
   /** Sanitized: secrets redacted, one line, at most 300 characters. */
   readonly message?: string;
+  /** A JSON-safe copy of the check's data, at most `MAX_DATA_BYTES` of JSON (see `sanitizeData`). */
   readonly data?: Readonly<Record<string, unknown>>;
   /** Wall time of the run in milliseconds, two decimals. */
   readonly durationMs: number;
@@ -124,7 +125,8 @@ function readSafely(read: () => Outcome, fallback: string): Outcome {
 /**
  * Checks what a check returned: an object with `status` up / degraded / down, an optional
  * string `message` and an optional plain-object `data`. Anything else is `down` with "returned
- * an invalid result".
+ * an invalid result". The message is sanitized ({@link sanitizeMessage}) and the data copied to
+ * bounded, JSON-safe values ({@link sanitizeData}).
  *
  * @internal
  */
@@ -150,7 +152,7 @@ export function normalizeResult(
     };
   if (record.message !== undefined && record.message !== '')
     out.message = sanitizeMessage(record.message);
-  if (record.data !== undefined) out.data = record.data;
+  if (record.data !== undefined) out.data = sanitizeData(record.data);
   return out;
 }
 

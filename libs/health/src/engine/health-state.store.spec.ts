@@ -252,6 +252,63 @@ describe('HealthStateStore', () => {
     });
   });
 
+  describe('results', () => {
+    it('emits every recorded run, with the state after it, before the transitions it causes', () => {
+      const order: string[] = [];
+      store.results.subscribe((run) =>
+        order.push(`run:${run.name}:${run.status}:${run.state.status}:${run.durationMs}`),
+      );
+      store.changes.subscribe((e) => order.push(`${e.type}:${e.name}:${e.previous}->${e.current}`));
+      store.track(definition('db', { failureThreshold: 2 }));
+
+      store.record('db', result('up', 1));
+      store.record('db', result('down', 2, { message: 'refused', durationMs: 3 }));
+      store.record('db', result('down', 3, { timedOut: true, durationMs: 1000 }));
+
+      expect(order).toEqual([
+        'run:db:up:up:1.5',
+        'indicator:db:unknown->up',
+        'group:readiness:down->up',
+        'run:db:down:up:3', // below failureThreshold: a run, no transition
+        'run:db:down:down:1000',
+        'indicator:db:up->down',
+        'group:readiness:up->down',
+      ]);
+    });
+
+    it('carries the facts of the run: message, timeout, end time', () => {
+      const runs: unknown[] = [];
+      store.results.subscribe((run) => runs.push(run));
+      store.track(definition('db'));
+      store.record('db', result('down', 4, { message: 'timed out after 1000 ms', timedOut: true }));
+
+      expect(runs).toEqual([
+        {
+          name: 'db',
+          status: 'down',
+          message: 'timed out after 1000 ms',
+          durationMs: 1.5,
+          timedOut: true,
+          finishedAt: iso(4),
+          state: store.indicator('db'),
+        },
+      ]);
+    });
+
+    it('ignores runs of indicators it does not track, and completes at shutdown', () => {
+      const runs: unknown[] = [];
+      let completed = false;
+      store.results.subscribe({
+        next: (run) => runs.push(run),
+        complete: () => (completed = true),
+      });
+      store.record('ghost', result('up', 1));
+      store.onApplicationShutdown();
+      expect(runs).toEqual([]);
+      expect(completed).toBe(true);
+    });
+  });
+
   describe('startup group', () => {
     it('is down with reason "starting" before bootstrap, even with every member up', () => {
       store.track(definition('migrations', { groups: ['startup'] }));

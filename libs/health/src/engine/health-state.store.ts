@@ -15,6 +15,7 @@ import type {
   GroupReason,
   GroupState,
   HealthChangeEvent,
+  HealthRunEvent,
   HealthSnapshot,
   IndicatorState,
 } from './health-state.types';
@@ -29,19 +30,28 @@ interface Tracked {
  * detailed endpoint read it; they never run checks. Group states are recomputed only when an
  * indicator's effective status changes, so a read costs a map lookup.
  *
- * `changes` emits every effective transition of an indicator, then of each group it moved.
+ * `changes` emits every effective transition of an indicator, then of each group it moved;
+ * `results` emits every recorded run (before the transitions it causes).
  */
 @Injectable()
 export class HealthStateStore implements OnApplicationShutdown {
   private readonly indicators = new Map<string, Tracked>();
   private readonly groupStates = new Map<string, GroupState>();
   private readonly changes$ = new Subject<HealthChangeEvent>();
+  private readonly results$ = new Subject<HealthRunEvent>();
   private bootstrapped = false;
   private startupLatched = false;
   private shuttingDown = false;
 
   /** Every effective transition, as it happens (no replay). Completes when the app closes. */
   readonly changes: Observable<HealthChangeEvent> = this.changes$.asObservable();
+
+  /**
+   * Every recorded run of every indicator, as it is recorded (no replay), before the
+   * transitions it causes on {@link changes}: the per-run facts (duration, timeout, observed
+   * status) that metrics and slow-check logs need. Completes when the app closes.
+   */
+  readonly results: Observable<HealthRunEvent> = this.results$.asObservable();
 
   constructor() {
     this.recomputeGroups(new Date().toISOString(), false);
@@ -104,6 +114,15 @@ export class HealthStateStore implements OnApplicationShutdown {
       timedOut: result.timedOut,
       consecutiveFailures: next.consecutiveFailures,
       consecutiveSuccesses: next.consecutiveSuccesses,
+    });
+    this.results$.next({
+      name,
+      status: result.status,
+      message: tracked.state.message,
+      durationMs: result.durationMs,
+      timedOut: result.timedOut,
+      finishedAt,
+      state: tracked.state,
     });
     if (!changed) return;
     const groupChanges = this.recomputeGroups(finishedAt, false);
@@ -179,8 +198,9 @@ export class HealthStateStore implements OnApplicationShutdown {
     };
   }
 
-  /** Completes `changes` after the last shutdown transition has been emitted. */
+  /** Completes `changes` and `results` after the last shutdown transition has been emitted. */
   onApplicationShutdown(): void {
+    this.results$.complete();
     this.changes$.complete();
   }
 

@@ -89,3 +89,26 @@ export interface GroupChangeEvent {
 
 /** Every effective transition, as {@link HealthStateStore.changes} emits them. */
 export type HealthChangeEvent = IndicatorChangeEvent | GroupChangeEvent;
+
+/**
+ * One recorded run of an indicator's check, as {@link HealthStateStore.results} emits it.
+ */
+export interface HealthRunEvent {
+  /** The indicator's name. */
+  readonly name: string;
+  /** Status of this run, before `failureThreshold` / `successThreshold`. */
+  readonly status: HealthStatus;
+  /** Message of this run (sanitized), or `null`. */
+  readonly message: string | null;
+  /**
+   * Wall time of the run in milliseconds. 0 for a run that never started because the previous
+   * call of the check has not settled yet (it is recorded as timed out).
+   */
+  readonly durationMs: number;
+  /** Whether the run hit its `timeoutMs` (or was skipped because the previous call hangs). */
+  readonly timedOut: boolean;
+  /** ISO-8601 end time of the run. */
+  readonly finishedAt: string;
+  /** The indicator's state after this run (its effective status, counts, since). */
+  readonly state: IndicatorState;
+}

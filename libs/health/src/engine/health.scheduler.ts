@@ -1,12 +1,17 @@
 import {
+  Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import type { HealthIndicatorDefinition } from '../discovery/health-indicator.definition';
 import { HealthRegistry } from '../discovery/health.registry';
+import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
+import type { ResolvedHealthModuleOptions } from '../health-module-options';
+import { healthLoggerFor } from '../logging/health-logger';
 import { HealthCheckRunner, timedOutMessage } from './health-check.runner';
 import { HealthStateStore } from './health-state.store';
 import { messageFromError } from './sanitize';
@@ -39,7 +44,7 @@ interface Entry {
  */
 @Injectable()
 export class HealthScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('HealthModule');
+  private readonly logger: Pick<Logger, 'error'>;
   private readonly entries = new Map<string, Entry>();
   private readonly onDemandByGroup = new Map<string, Entry[]>();
   private readonly stopController = new AbortController();
@@ -50,7 +55,9 @@ export class HealthScheduler implements OnApplicationBootstrap, OnApplicationShu
     private readonly registry: HealthRegistry,
     private readonly runner: HealthCheckRunner,
     private readonly state: HealthStateStore,
+    @Optional() @Inject(HEALTH_RESOLVED_OPTIONS) options?: ResolvedHealthModuleOptions,
   ) {
+    this.logger = options ? healthLoggerFor(options) : new Logger('HealthModule');
     for (const definition of registry.list()) this.add(definition);
     this.subscription = registry.events.subscribe((event) =>
       event.type === 'added' ? this.add(event.definition) : this.remove(event.definition.name),

@@ -1,7 +1,7 @@
 export { HealthStateStore } from './health-state.store';
 export { HealthScheduler } from './health.scheduler';
 export { HealthCheckRunner } from './health-check.runner';
-export { redactSecrets, sanitizeMessage, MAX_MESSAGE_LENGTH } from './sanitize';
+export { redactSecrets, sanitizeMessage, MAX_MESSAGE_LENGTH, MAX_DATA_BYTES } from './sanitize';
 export type {
   IndicatorState,
   GroupState,
@@ -10,4 +10,5 @@ export type {
   HealthChangeEvent,
   IndicatorChangeEvent,
   GroupChangeEvent,
+  HealthRunEvent,
 } from './health-state.types';

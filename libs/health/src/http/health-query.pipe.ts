@@ -45,6 +45,17 @@ export class HealthQueryPipe extends ValidationPipe {
     });
   }
 
+  /**
+   * The validated query parameters of `request` (Express's or Fastify's): {@link NO_QUERY} at
+   * once, without parsing or validating anything, when its URL has no query string (a plain
+   * probe); otherwise what {@link transform} makes of `request.query`.
+   */
+  read(request: unknown): unknown {
+    const { url, query } = request as { url?: unknown; query?: unknown };
+    if (typeof url === 'string' && !url.includes('?')) return NO_QUERY;
+    return this.transform(query, { type: 'query' });
+  }
+
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (isEmpty(value)) return Promise.resolve(NO_QUERY);
     return super.transform(value, metadata);

@@ -12,6 +12,8 @@ import {
   type HealthHttpStatusMapping,
   type ResolvedHealthModuleOptions,
 } from '../health-module-options';
+import { HealthFormatter, type FormattedBody } from '../formats/health-formatter';
+import { HealthFastPath } from '../fast-path/health-fast-path';
 import { FreshRuns } from './fresh-runs';
 import type { HealthDetailsQuery, HealthProbeQuery } from './health-probe.query';
 import { NO_QUERY } from './health-query.pipe';
@@ -35,8 +37,11 @@ export type DetailsQuery = HealthDetailsQuery | typeof NO_QUERY;
 /** A 404 body. @internal */
 export type NotFoundBody = ReturnType<typeof unknownGroupBody>;
 
-/** What a probe handler returns: a JSON body, a verbose text, or a promise of either. @internal */
-export type ProbeAnswer = HealthProbeBody | NotFoundBody | string;
+/**
+ * What a probe handler returns: a JSON body (the module's own, or in another format), a verbose
+ * text, or a promise of either. @internal
+ */
+export type ProbeAnswer = HealthProbeBody | NotFoundBody | FormattedBody | string;
 
 /** The request and response of one call, and the route, for the details policy. @internal */
 export interface HealthCall {
@@ -64,6 +69,8 @@ export class HealthResponder {
     private readonly policy: HealthDetailsPolicy,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
+    private readonly formatter: HealthFormatter,
+    private readonly fastPath: HealthFastPath,
   ) {
     this.freshRuns = new FreshRuns(options.freshMinIntervalMs);
   }
@@ -71,12 +78,13 @@ export class HealthResponder {
   /** Answers a probe of one group; 404 for an unknown group. */
   probe(group: string, query: ProbeQuery, call: HealthCall): ProbeAnswer | Promise<ProbeAnswer> {
     if (!this.state.group(group)) return this.notFound(call.response, unknownGroupBody(group));
-    if (query === NO_QUERY) {
+    if (query === NO_QUERY && this.formatter.negotiate(group, call.request) === 'default') {
+      this.fastPath.learn(call.request, group);
       const refresh = this.scheduler.refreshGroup(group);
       if (refresh) return refresh.then(() => this.answerGroup(group, NO_QUERY, false, call));
       return this.answerGroup(group, NO_QUERY, false, call);
     }
-    const probeQuery = query as HealthProbeQuery;
+    const probeQuery = query === NO_QUERY ? {} : (query as HealthProbeQuery);
     return this.prepare(probeQuery, call, group, undefined, (admitted) =>
       this.answerGroup(group, probeQuery, admitted, call),
     );
@@ -100,17 +108,32 @@ export class HealthResponder {
     );
   }
 
-  /** Answers `GET /<path>`: 200 with every detail the caller is admitted to. */
-  details(query: DetailsQuery, call: HealthCall): HealthDetailsBody | Promise<HealthDetailsBody> {
+  /**
+   * Answers `GET /<path>`: 200 with every detail the caller is admitted to (in another format:
+   * 503 when down).
+   */
+  details(
+    query: DetailsQuery,
+    call: HealthCall,
+  ): HealthDetailsBody | FormattedBody | Promise<HealthDetailsBody | FormattedBody> {
     const fresh = query !== NO_QUERY && (query as HealthDetailsQuery).fresh === true;
     return then(this.policy.admits(call.request, call.target, call.response), (admitted) =>
       then(
         admitted && fresh
           ? this.runFresh('*', () => this.allChecks())
           : this.scheduler.refreshAll(),
-        () => toDetailsBody(this.state.snapshot(), admitted),
+        () => this.detailsBody(admitted, call),
       ),
     );
+  }
+
+  private detailsBody(admitted: boolean, call: HealthCall): HealthDetailsBody | FormattedBody {
+    const snapshot = this.state.snapshot();
+    const format = this.formatter.negotiate(null, call.request);
+    if (format === 'default') return toDetailsBody(snapshot, admitted);
+    const { code, body } = this.formatter.details(format, snapshot, admitted, call.response);
+    this.setStatus(call.response, code);
+    return body;
   }
 
   /**
@@ -124,7 +147,10 @@ export class HealthResponder {
     check: string | undefined,
     answer: (admitted: boolean) => ProbeAnswer,
   ): ProbeAnswer | Promise<ProbeAnswer> {
-    const needsPolicy = query.verbose === true || query.fresh === true;
+    const needsPolicy =
+      query.verbose === true ||
+      query.fresh === true ||
+      this.formatter.negotiate(group, call.request) !== 'default';
     const decision = needsPolicy
       ? this.policy.admits(call.request, call.target, call.response)
       : false;
@@ -184,6 +210,12 @@ export class HealthResponder {
         checks: Object.keys(state.checks).map((name) => this.verboseCheck(name, state, excluded)),
       });
     }
+    const format = this.formatter.negotiate(group, call.request);
+    if (format !== 'default') {
+      const checks = Object.keys(view.checks);
+      const answer = { group, status: view.status, code, reason: view.reason, warnings, checks };
+      return this.formatter.probe(format, { ...answer, admitted }, call.response);
+    }
     return toProbeBody(state, { status: view.status, checks: view.checks, warnings });
   }
 
@@ -212,6 +244,11 @@ export class HealthResponder {
         admitted,
         checks: [this.verboseCheck(check, state, new Set())],
       });
+    }
+    const format = this.formatter.negotiate(group, call.request);
+    if (format !== 'default') {
+      const answer = { group, status, code, reason: null, warnings: [], checks: [check] };
+      return this.formatter.probe(format, { ...answer, admitted }, call.response);
     }
     return toProbeBody(state, {
       status,

@@ -1,4 +1,5 @@
 import type { HealthStatus, IndicatorStatus } from '../check';
+import { NAME_PATTERN } from '../options/option-rules';
 import type {
   GroupReason,
   GroupState,
@@ -207,14 +208,36 @@ export function toDetailsBody(snapshot: HealthSnapshot, admitted = true): Health
   };
 }
 
+/**
+ * A name from the request as a message shows it: as it is when it could be a name (letters,
+ * digits, `.`, `_`, `-`), percent-encoded otherwise (as in the URL), so that an answer never
+ * carries a request's markup back; at most 64 characters.
+ *
+ * @internal
+ */
+export function shownName(name: string): string {
+  let shown = name;
+  if (!NAME_PATTERN.test(name)) {
+    try {
+      shown = encodeURIComponent(name);
+    } catch {
+      shown = '(unreadable)'; // a lone surrogate
+    }
+  }
+  return shown.length > 64 ? `${shown.slice(0, 63)}…` : shown;
+}
+
 /** Body of a 404 for an unknown group. @internal */
 export function unknownGroupBody(name: string): {
   statusCode: 404;
   error: 'Not Found';
   message: string;
 } {
-  const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
-  return { statusCode: 404, error: 'Not Found', message: `No health group is named "${shown}".` };
+  return {
+    statusCode: 404,
+    error: 'Not Found',
+    message: `No health group is named "${shownName(name)}".`,
+  };
 }
 
 /** Body of a 404 for a check that is not a member of the group. @internal */
@@ -222,10 +245,9 @@ export function unknownCheckBody(
   group: string,
   name: string,
 ): { statusCode: 404; error: 'Not Found'; message: string } {
-  const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
   return {
     statusCode: 404,
     error: 'Not Found',
-    message: `No health check named "${shown}" in group "${group}".`,
+    message: `No health check named "${shownName(name)}" in group "${shownName(group)}".`,
   };
 }

@@ -3,7 +3,6 @@ import {
   Get,
   Header,
   Param,
-  Query,
   Req,
   Res,
   VERSION_NEUTRAL,
@@ -36,6 +35,22 @@ const PROBE_QUERY = new HealthQueryPipe(HealthProbeQuery);
 /** Validates the query parameters of `GET /<path>`. */
 const DETAILS_QUERY = new HealthQueryPipe(HealthDetailsQuery);
 
+/**
+ * Reads the request's query parameters with `pipe` (see {@link HealthQueryPipe.read}), then
+ * answers: at once for a URL without a query string, after validation otherwise (an invalid
+ * value rejects with a 400 naming the parameter). The parameters are read here rather than with
+ * `@Query()`, so that a plain probe runs no pipe at all, the app's global pipes included.
+ */
+function withQuery<Q, R>(
+  pipe: HealthQueryPipe,
+  request: unknown,
+  answer: (query: Q) => R | Promise<R>,
+): R | Promise<R> {
+  const query = pipe.read(request);
+  if (query instanceof Promise) return query.then((read) => answer(read as Q));
+  return answer(query as Q);
+}
+
 /** The route a handler serves, for a guard given as `authorize` that reads route metadata. */
 function targetOf(controller: Type, method: string): HealthDetailsTarget {
   const handler = (controller.prototype as Record<string, unknown>)[method];
@@ -48,8 +63,9 @@ function targetOf(controller: Type, method: string): HealthDetailsTarget {
  * not move the probes.
  *
  * Every probe takes `?verbose`, `?exclude=` (repeatable) and `?fresh=true`, and has a per-check
- * route (`/<path>/ready/:check`). The query parameters are declared as interfaces, so that an
- * app's global `ValidationPipe` leaves them to the module's own pipe.
+ * route (`/<path>/ready/:check`). The query parameters are read from the request by the
+ * module's own pipe ({@link withQuery}), so that an app's global pipes never see them and a plain
+ * probe runs no pipe.
  *
  * @internal
  */
@@ -61,23 +77,19 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     /** Every indicator, group and process fact the caller is admitted to; 200 whatever the status. */
     @Get()
     @Header(...NO_STORE)
-    details(
-      @Query(DETAILS_QUERY) query: DetailsQuery,
-      @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ) {
-      return this.responder.details(query, { request, response, target: targets.details });
+    details(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+      return withQuery(DETAILS_QUERY, request, (query: DetailsQuery) =>
+        this.responder.details(query, { request, response, target: targets.details }),
+      );
     }
 
     /** The liveness group. */
     @Get('live')
     @Header(...NO_STORE)
-    live(
-      @Query(PROBE_QUERY) query: ProbeQuery,
-      @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ) {
-      return this.responder.probe(LIVENESS, query, { request, response, target: targets.live });
+    live(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probe(LIVENESS, query, { request, response, target: targets.live }),
+      );
     }
 
     /** One check of the liveness group; 404 for a check that is not a member. */
@@ -85,23 +97,22 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     @Header(...NO_STORE)
     liveCheck(
       @Param('check') check: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
       const call: HealthCall = { request, response, target: targets.liveCheck };
-      return this.responder.probeCheck(LIVENESS, check, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probeCheck(LIVENESS, check, query, call),
+      );
     }
 
     /** The readiness group. */
     @Get('ready')
     @Header(...NO_STORE)
-    ready(
-      @Query(PROBE_QUERY) query: ProbeQuery,
-      @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ) {
-      return this.responder.probe(READINESS, query, { request, response, target: targets.ready });
+    ready(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probe(READINESS, query, { request, response, target: targets.ready }),
+      );
     }
 
     /** One check of the readiness group; 404 for a check that is not a member. */
@@ -109,23 +120,22 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     @Header(...NO_STORE)
     readyCheck(
       @Param('check') check: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
       const call: HealthCall = { request, response, target: targets.readyCheck };
-      return this.responder.probeCheck(READINESS, check, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probeCheck(READINESS, check, query, call),
+      );
     }
 
     /** The startup group. */
     @Get('startup')
     @Header(...NO_STORE)
-    startup(
-      @Query(PROBE_QUERY) query: ProbeQuery,
-      @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ) {
-      return this.responder.probe(STARTUP, query, { request, response, target: targets.startup });
+    startup(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probe(STARTUP, query, { request, response, target: targets.startup }),
+      );
     }
 
     /** One check of the startup group; 404 for a check that is not a member. */
@@ -133,12 +143,13 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     @Header(...NO_STORE)
     startupCheck(
       @Param('check') check: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
       const call: HealthCall = { request, response, target: targets.startupCheck };
-      return this.responder.probeCheck(STARTUP, check, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probeCheck(STARTUP, check, query, call),
+      );
     }
 
     /** Any group by name; 404 for an unknown group. */
@@ -146,11 +157,12 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     @Header(...NO_STORE)
     group(
       @Param('name') name: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
-      return this.responder.probe(name, query, { request, response, target: targets.group });
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probe(name, query, { request, response, target: targets.group }),
+      );
     }
 
     /** One check of any group; 404 for an unknown group or a check that is not a member. */
@@ -159,12 +171,13 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     groupCheck(
       @Param('name') name: string,
       @Param('check') check: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
       const call: HealthCall = { request, response, target: targets.groupCheck };
-      return this.responder.probeCheck(name, check, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probeCheck(name, check, query, call),
+      );
     }
   }
 
@@ -174,69 +187,66 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
 
     @Get('livez')
     @Header(...NO_STORE)
-    livez(
-      @Query(PROBE_QUERY) query: ProbeQuery,
-      @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ) {
-      return this.responder.probe(LIVENESS, query, { request, response, target: targets.livez });
+    livez(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probe(LIVENESS, query, { request, response, target: targets.livez }),
+      );
     }
 
     @Get('livez/:check')
     @Header(...NO_STORE)
     livezCheck(
       @Param('check') check: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
       const call: HealthCall = { request, response, target: targets.livezCheck };
-      return this.responder.probeCheck(LIVENESS, check, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probeCheck(LIVENESS, check, query, call),
+      );
     }
 
     @Get('readyz')
     @Header(...NO_STORE)
-    readyz(
-      @Query(PROBE_QUERY) query: ProbeQuery,
-      @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ) {
-      return this.responder.probe(READINESS, query, { request, response, target: targets.readyz });
+    readyz(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probe(READINESS, query, { request, response, target: targets.readyz }),
+      );
     }
 
     @Get('readyz/:check')
     @Header(...NO_STORE)
     readyzCheck(
       @Param('check') check: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
       const call: HealthCall = { request, response, target: targets.readyzCheck };
-      return this.responder.probeCheck(READINESS, check, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probeCheck(READINESS, check, query, call),
+      );
     }
 
     @Get('startupz')
     @Header(...NO_STORE)
-    startupz(
-      @Query(PROBE_QUERY) query: ProbeQuery,
-      @Req() request: unknown,
-      @Res({ passthrough: true }) response: unknown,
-    ) {
+    startupz(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
       const call: HealthCall = { request, response, target: targets.startupz };
-      return this.responder.probe(STARTUP, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probe(STARTUP, query, call),
+      );
     }
 
     @Get('startupz/:check')
     @Header(...NO_STORE)
     startupzCheck(
       @Param('check') check: string,
-      @Query(PROBE_QUERY) query: ProbeQuery,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ) {
       const call: HealthCall = { request, response, target: targets.startupzCheck };
-      return this.responder.probeCheck(STARTUP, check, query, call);
+      return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
+        this.responder.probeCheck(STARTUP, check, query, call),
+      );
     }
   }
 

@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
@@ -11,6 +10,7 @@ import { HealthStateStore } from '../engine/health-state.store';
 import { HealthScheduler } from '../engine/health.scheduler';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
+import { healthLoggerFor } from '../logging/health-logger';
 
 /**
  * Where a shutdown is:
@@ -50,7 +50,6 @@ export type HealthShutdownPhase = 'running' | 'draining' | 'closing';
  */
 @Injectable()
 export class HealthShutdown implements OnModuleDestroy, OnApplicationShutdown {
-  private readonly logger = new Logger('HealthModule');
   private readonly closing$ = new ReplaySubject<void>(1);
   private readonly closingController = new AbortController();
   private currentPhase: HealthShutdownPhase = 'running';
@@ -104,7 +103,7 @@ export class HealthShutdown implements OnModuleDestroy, OnApplicationShutdown {
     this.state.markShuttingDown();
     const delayMs = this.options.shutdownDelayMs;
     if (delayMs > 0) {
-      this.logger.log(
+      healthLoggerFor(this.options).log(
         `Shutting down: readiness is down (shutting_down); serving for ${delayMs} ms before closing`,
       );
       await sleep(delayMs);

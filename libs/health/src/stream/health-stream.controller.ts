@@ -73,12 +73,15 @@ export function createStreamController(path: string): Type {
         .socket;
       socket?.setKeepAlive(true);
       socket?.setNoDelay(true);
-      socket?.setTimeout(0);
+      // An idle timeout the app set on its server would cut the stream; without one, leave the
+      // socket as it is (setTimeout(0) would add a property to every stream's socket).
+      if (socket?.timeout) socket.setTimeout(0);
       this.stream.open(raw, {
         group,
         intervalMs: interval === undefined ? undefined : Math.round(interval * 1000),
         admitted,
       });
+      releaseRouterState(request);
     }
   }
   // The route, for a guard given as `authorize` that reads route metadata.
@@ -87,4 +90,18 @@ export function createStreamController(path: string): Type {
     handler: Reflect.get(HealthStreamController.prototype, 'events'),
   };
   return HealthStreamController;
+}
+
+/**
+ * Lets go of what Express's router keeps reachable from a request it has handed over for good.
+ * Express keeps its `next` (the router's closure over its stack position, the route's dispatch and
+ * the final handler) on `req.next` for as long as the request lives; a stream lives for hours,
+ * and never hands the request back to the router (calling `next` would run the following
+ * handlers against a response the stream owns), so the stream drops it. Fastify's request has no
+ * such field. Nothing else is touched: `req.params`, `res.locals` and the rest may still be read
+ * by the app's interceptors and loggers.
+ */
+function releaseRouterState(request: unknown): void {
+  const express = request as { next?: unknown };
+  if (typeof express.next === 'function') express.next = undefined;
 }

@@ -18,12 +18,16 @@ class FakeResponse extends EventEmitter implements StreamResponse {
   backedUp = false;
   status?: number;
   headers?: Record<string, string>;
+  flushed = false;
   readonly socket = { destroySoon: jest.fn() };
   private text = '';
 
   writeHead(status: number, headers: Record<string, string>) {
     this.status = status;
     this.headers = headers;
+  }
+  flushHeaders() {
+    this.flushed = true;
   }
   write(chunk: string): boolean {
     this.text += chunk;
@@ -98,6 +102,7 @@ describe('HealthStreamService', () => {
       'Cache-Control': 'no-store',
       'X-Accel-Buffering': 'no',
     });
+    expect(response.flushed).toBe(true);
     expect(response.events[0]).toMatchObject({ type: 'snapshot', retry: 3_000 });
 
     store.record('db', run('down', 'connect ECONNREFUSED'));
@@ -131,6 +136,13 @@ describe('HealthStreamService', () => {
     expect(response.listenerCount('close')).toBe(0);
   });
 
+  it('does not count a client that left before its stream opened', () => {
+    response.destroyed = true;
+    service.open(response, { admitted: true });
+    expect(service.count).toBe(0);
+    expect(response.listenerCount('close')).toBe(0);
+  });
+
   it('keeps only the latest state for a client that is not reading, then writes one snapshot', async () => {
     service.open(response, { admitted: true });
     response.backedUp = true;
@@ -149,6 +161,27 @@ describe('HealthStreamService', () => {
     expect(response.events).toHaveLength(4);
     expect(response.events[3]).toMatchObject({ type: 'snapshot' });
     expect(response.events[3].data.checks.db).toMatchObject({ status: 'up' });
+  });
+
+  it('gives the fresh snapshot to the client whose socket drained, not to another one behind', async () => {
+    const other = new FakeResponse();
+    service.open(response, { admitted: true });
+    service.open(other, { admitted: true });
+    response.backedUp = other.backedUp = true;
+    store.record('db', run('down', 'gone'));
+    await flushed();
+    expect(response.events).toHaveLength(3);
+    expect(other.events).toHaveLength(3);
+
+    other.backedUp = false;
+    other.emit('drain');
+    expect(other.events.map((e) => e.type)).toEqual(['snapshot', 'change', 'change', 'snapshot']);
+    expect(response.events).toHaveLength(3);
+    other.emit('close');
+    response.backedUp = false;
+    response.emit('drain');
+    expect(response.events[3]).toMatchObject({ type: 'snapshot' });
+    expect(other.events).toHaveLength(4);
   });
 
   it('writes the changes of one turn (an indicator and its group) in one write', async () => {

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import type { HealthIndicatorDefinition } from '../../discovery/health-indicator.definition';
 import { HealthRegistry } from '../../discovery/health.registry';
@@ -12,6 +6,7 @@ import { messageFromError } from '../../engine/sanitize';
 import { HEALTH_RESOLVED_OPTIONS } from '../../health.constants';
 import type { ResolvedHealthModuleOptions } from '../../health-module-options';
 import { isBuiltInIndicator } from './built-in-indicator';
+import { healthLoggerFor } from '../../logging/health-logger';
 
 /**
  * Registers the module's `indicators` option when the module initialises, and closes a built-in
@@ -23,7 +18,6 @@ import { isBuiltInIndicator } from './built-in-indicator';
  */
 @Injectable()
 export class BuiltInIndicatorsLifecycle implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('HealthModule');
   private subscription?: Subscription;
 
   constructor(
@@ -59,7 +53,9 @@ export class BuiltInIndicatorsLifecycle implements OnModuleInit, OnApplicationSh
     try {
       await target.close();
     } catch (error) {
-      this.logger.warn(`${definition.name}: closing failed (${messageFromError(error)})`);
+      healthLoggerFor(this.options).warn(
+        `${definition.name}: closing failed (${messageFromError(error)})`,
+      );
     }
   }
 }

@@ -1,0 +1,90 @@
+import type { HealthStatus } from '../check';
+import type { GroupState } from '../engine/health-state.types';
+
+/**
+ * The JSON body of a plain probe (a probe without a query string, in the module's own format),
+ * serialized once for one state of its group: everything but the timestamp, which is the time
+ * of each answer. `head + timestamp + tail` is exactly `JSON.stringify` of the body the Nest
+ * route answers (`status`, `group`, `timestamp`, `reason` when the module holds the group down,
+ * `checks`).
+ *
+ * @internal
+ */
+export interface PrebuiltProbeBody {
+  /** The group's status, which picks the HTTP code. */
+  readonly status: HealthStatus;
+  /** The body up to the timestamp's opening quote. */
+  readonly head: string;
+  /** The body from the timestamp's closing quote. */
+  readonly tail: string;
+  /** UTF-8 bytes of `head` and `tail` together (the timestamp is ASCII). */
+  readonly fixedBytes: number;
+}
+
+/** One answer: the body with the time of the answer, and its length in bytes. @internal */
+export interface RenderedProbeBody {
+  readonly status: HealthStatus;
+  readonly body: string;
+  readonly byteLength: number;
+}
+
+/**
+ * Plain probe bodies, serialized once per group state rather than once per request. The state
+ * store replaces a group's (immutable) `GroupState` object on every change and hands out the
+ * same object until then, so the object itself is the cache key: a `WeakMap` drops a body with
+ * the state it was made of, and a change is never served stale.
+ *
+ * The timestamp (ISO-8601, as `Date.prototype.toISOString` writes it) is formatted at most once
+ * per millisecond.
+ *
+ * @internal
+ */
+export class ProbeBodyCache {
+  private readonly bodies = new WeakMap<GroupState, PrebuiltProbeBody>();
+  private timestampMs = Number.NaN;
+  private timestampText = '';
+
+  /** The prebuilt body of `group` in this state; serializes it on the first call. */
+  prebuilt(group: GroupState): PrebuiltProbeBody {
+    let body = this.bodies.get(group);
+    if (!body) {
+      body = prebuild(group);
+      this.bodies.set(group, body);
+    }
+    return body;
+  }
+
+  /** The body of `group` answered now: the prebuilt parts around the current time. */
+  render(group: GroupState): RenderedProbeBody {
+    const { status, head, tail, fixedBytes } = this.prebuilt(group);
+    const timestamp = this.now();
+    return {
+      status,
+      body: head + timestamp + tail,
+      byteLength: fixedBytes + timestamp.length,
+    };
+  }
+
+  /** The current time as ISO-8601, formatted once per millisecond. */
+  now(): string {
+    const ms = Date.now();
+    if (ms !== this.timestampMs) {
+      this.timestampMs = ms;
+      this.timestampText = new Date(ms).toISOString();
+    }
+    return this.timestampText;
+  }
+}
+
+/** Serializes everything of a probe body but its timestamp, in the Nest route's key order. */
+function prebuild(group: GroupState): PrebuiltProbeBody {
+  const head = `{"status":${JSON.stringify(group.status)},"group":${JSON.stringify(group.name)},"timestamp":"`;
+  const reason = group.reason ? `,"reason":${JSON.stringify(group.reason)}` : '';
+  const tail = `"${reason},"checks":${JSON.stringify(group.checks)}}`;
+  return {
+    status: group.status,
+    head,
+    tail,
+    fixedBytes: Buffer.byteLength(head) + Buffer.byteLength(tail),
+  };
+}

@@ -1,0 +1,198 @@
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsNumber,
+  IsOptional,
+  IsPositive,
+  IsString,
+  Matches,
+} from 'class-validator';
+import { hasMethods, kindOf } from '../indicators/core/positional';
+import { isPlainObject } from '../options/option-rules';
+import { findOptionProblems, type OptionProblem } from '../options/validate-options';
+
+/**
+ * A prom-client `Registry`, typed by the methods the module uses, so that the library's types do
+ * not import prom-client (an optional peer dependency). Pass your app's registry (or
+ * prom-client's global `register`) to put the health metrics into your own `/metrics`.
+ */
+export interface PrometheusRegistryLike {
+  /** The exposition format's content type, e.g. `text/plain; version=0.0.4; charset=utf-8`. */
+  readonly contentType: string;
+  /** The exposition text of every metric in the registry. */
+  metrics(): Promise<string>;
+  /** Registers a metric; throws when one with its name is registered already. */
+  registerMetric(metric: never): void;
+  /** The metric registered under `name`, or `undefined`. */
+  getSingleMetric(name: string): unknown;
+  /** Unregisters the metric registered under `name`. */
+  removeSingleMetric(name: string): void;
+}
+
+/**
+ * The `metrics` module option (or `metrics: true`, all defaults): Prometheus metrics of the
+ * health state, made with prom-client (an optional peer dependency: `npm install prom-client`).
+ *
+ * @example
+ * ```ts
+ * HealthModule.forRoot({ metrics: true }); // served at GET /health/metrics
+ * ```
+ * @example
+ * ```ts
+ * // Into the registry your app already serves at /metrics
+ * HealthModule.forRootAsync({
+ *   inject: [Registry],
+ *   useFactory: (registry: Registry) => ({ metrics: { registry } }),
+ * });
+ * ```
+ */
+export interface HealthMetricsOptions {
+  /**
+   * Collect the metrics. Giving `metrics` turns them on; `false` turns them off again (for a
+   * switch read from configuration). prom-client must be installed when this is `true`: the
+   * boot fails with `MissingOptionalDependencyError` otherwise.
+   * @default true (once `metrics` is given; without it, no metrics, and prom-client is never loaded)
+   */
+  enabled?: boolean;
+  /**
+   * The prom-client `Registry` to register the metrics into, e.g. the one your app serves at
+   * `/metrics`, or prom-client's global `register`. Without it the module makes a registry of
+   * its own per app (two apps in one process never collide) and serves it at
+   * `GET /<path>/metrics`. The metrics are removed from it when the app closes.
+   * @default a registry of the module's own
+   */
+  registry?: PrometheusRegistryLike;
+  /**
+   * Serve the metrics at `GET /<path>/metrics` (for callers the details policy admits; others
+   * get 403). Not served, that route answers 404.
+   * @default true without `registry`, false with one (your app serves its registry itself)
+   */
+  endpoint?: boolean;
+  /**
+   * Prepended to every metric name (`orders_` → `orders_health_indicator_status`): the way for
+   * two apps of one process to share one registry. Letters, digits and `_`, starting with a
+   * letter or `_`, at most 64 characters.
+   * @default ''
+   */
+  prefix?: string;
+  /**
+   * The buckets of `health_check_duration_seconds`, in seconds, ascending; at most 32.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] (prom-client's defaults)
+   */
+  durationBucketsSeconds?: number[];
+}
+
+/** The metrics options with every default applied. @internal */
+export interface ResolvedHealthMetricsOptions {
+  readonly enabled: boolean;
+  readonly registry: PrometheusRegistryLike | undefined;
+  readonly endpoint: boolean;
+  readonly prefix: string;
+  readonly durationBucketsSeconds: readonly number[];
+}
+
+/** Defaults of {@link HealthMetricsOptions}. */
+export const HEALTH_METRICS_DEFAULTS = {
+  prefix: '',
+  durationBucketsSeconds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+} as const;
+
+const PREFIX_RULE =
+  'must be letters, digits and "_", starting with a letter or "_", at most 64 characters';
+const BUCKETS_RULE = 'must be 1 to 32 positive numbers of seconds, in ascending order';
+const REGISTRY_RULE =
+  'must be a prom-client Registry (with metrics(), registerMetric(), getSingleMetric() and removeSingleMetric())';
+
+/** The class-validator schema of {@link HealthMetricsOptions} but `registry`. @internal */
+export class HealthMetricsOptionsSchema {
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  enabled?: boolean;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  endpoint?: boolean;
+
+  @IsOptional()
+  @IsString({ message: PREFIX_RULE })
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: PREFIX_RULE })
+  prefix?: string;
+
+  @IsOptional()
+  @IsArray({ message: BUCKETS_RULE })
+  @ArrayMinSize(1, { message: BUCKETS_RULE })
+  @ArrayMaxSize(32, { message: BUCKETS_RULE })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true, message: BUCKETS_RULE })
+  @IsPositive({ each: true, message: BUCKETS_RULE })
+  durationBucketsSeconds?: number[];
+}
+
+/**
+ * Validates the `metrics` option. `registry` is checked apart from the schema: it is an
+ * instance, which class-transformer would copy without its methods.
+ *
+ * @returns the problems, with options named `metrics.<key>`.
+ * @internal
+ */
+export function findMetricsOptionProblems(value: unknown): OptionProblem[] {
+  if (value === undefined || typeof value === 'boolean') return [];
+  if (!isPlainObject(value)) {
+    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
+    return [
+      {
+        option: 'metrics',
+        value: given,
+        allowed: 'must be true, false or an object of metrics options',
+      },
+    ];
+  }
+  const { registry, ...rest } = value;
+  const problems = findOptionProblems(HealthMetricsOptionsSchema, rest).map((problem) => ({
+    ...problem,
+    option: `metrics.${problem.option}`,
+  }));
+  const buckets = rest.durationBucketsSeconds;
+  if (
+    Array.isArray(buckets) &&
+    !problems.some((problem) => problem.option === 'metrics.durationBucketsSeconds') &&
+    buckets.some(
+      (bucket, index) => index > 0 && (bucket as number) <= (buckets[index - 1] as number),
+    )
+  ) {
+    problems.push({
+      option: 'metrics.durationBucketsSeconds',
+      value: buckets,
+      allowed: BUCKETS_RULE,
+    });
+  }
+  if (
+    registry !== undefined &&
+    !hasMethods(registry, 'metrics', 'registerMetric', 'getSingleMetric', 'removeSingleMetric')
+  ) {
+    problems.push({ option: 'metrics.registry', value: kindOf(registry), allowed: REGISTRY_RULE });
+  }
+  return problems;
+}
+
+/**
+ * Applies the defaults to a validated `metrics` option.
+ *
+ * @internal
+ */
+export function resolveMetricsOptions(
+  option: boolean | HealthMetricsOptions | undefined,
+): ResolvedHealthMetricsOptions {
+  const options = typeof option === 'object' ? option : undefined;
+  const registry = options?.registry;
+  return {
+    enabled: option === true || (options !== undefined && options.enabled !== false),
+    registry,
+    endpoint: options?.endpoint ?? registry === undefined,
+    prefix: options?.prefix ?? HEALTH_METRICS_DEFAULTS.prefix,
+    durationBucketsSeconds: [
+      ...(options?.durationBucketsSeconds ?? HEALTH_METRICS_DEFAULTS.durationBucketsSeconds),
+    ],
+  };
+}

@@ -1,0 +1,274 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import { HealthRegistry } from '../discovery/health.registry';
+import { HealthStateStore } from '../engine/health-state.store';
+import type { HealthRunEvent, IndicatorChangeEvent } from '../engine/health-state.types';
+import { InvalidHealthModuleOptionsError } from '../errors';
+import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
+import type { ResolvedHealthModuleOptions } from '../health-module-options';
+import { loadOptionalPeer } from '../indicators/core/optional-peer';
+import {
+  GROUP_METRIC_STATES,
+  HEALTH_METRIC_NAMES,
+  INDICATOR_METRIC_STATES,
+} from './health-metric-names';
+import type { PrometheusRegistryLike } from './health-metrics.options';
+
+type Labels = Record<string, string>;
+
+/** What the module uses of a prom-client metric. */
+interface MetricLike {
+  reset(): void;
+}
+interface GaugeLike extends MetricLike {
+  set(labels: Labels, value: number): void;
+}
+interface CounterLike extends MetricLike {
+  inc(labels: Labels, value?: number): void;
+  remove(labels: Labels): void;
+}
+interface HistogramLike extends MetricLike {
+  observe(labels: Labels, value: number): void;
+  remove(labels: Labels): void;
+}
+interface MetricConfig {
+  name: string;
+  help: string;
+  labelNames: readonly string[];
+  registers: readonly PrometheusRegistryLike[];
+}
+
+/** What the module uses of the prom-client package. */
+interface PromClient {
+  Registry: new () => PrometheusRegistryLike;
+  Gauge: new (config: MetricConfig & { collect?: () => void }) => GaugeLike;
+  Counter: new (config: MetricConfig) => CounterLike;
+  Histogram: new (config: MetricConfig & { buckets: number[] }) => HistogramLike;
+}
+
+/** The metrics of one module instance. */
+interface Instruments {
+  readonly registry: PrometheusRegistryLike;
+  readonly own: Map<string, MetricLike>;
+  readonly duration: HistogramLike;
+  readonly failures: CounterLike;
+  readonly timeouts: CounterLike;
+  readonly transitions: CounterLike;
+}
+
+/**
+ * Prometheus metrics of the health state (the `metrics` module option), made with prom-client,
+ * loaded when the module initialises with metrics enabled and never otherwise.
+ *
+ * The status gauges are computed when scraped, from the state store: a scrape reads the state
+ * and never runs a check. The histogram and counters follow the store's `results` (one sample
+ * per run) and `changes` (one per transition). The metrics live in a registry of the module's
+ * own (one per app: two apps in one process never collide), and also in the `registry` option's
+ * registry when one is given; they are removed from that one when the app closes, and the
+ * series of an indicator are removed when it is unregistered.
+ */
+@Injectable()
+export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
+  private instruments?: Instruments;
+  private readonly subscription = new Subscription();
+  /** `from→to` pairs counted per indicator, to remove its transition series. */
+  private readonly transitionPairs = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly state: HealthStateStore,
+    private readonly healthRegistry: HealthRegistry,
+    @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
+  ) {}
+
+  /**
+   * Loads prom-client and registers the metrics, when `metrics` is enabled.
+   *
+   * @throws MissingOptionalDependencyError when prom-client is not installed.
+   * @throws InvalidHealthModuleOptionsError when `metrics.registry` already holds a metric of
+   *   the same name (another app's health metrics: give each its own registry or a `prefix`).
+   */
+  onModuleInit(): void {
+    if (!this.options.metrics.enabled) return;
+    const client = loadOptionalPeer<PromClient>('prom-client', 'The "metrics" option');
+    this.instruments = this.create(client);
+    this.subscription.add(this.state.results.subscribe((run) => this.recordRun(run)));
+    this.subscription.add(
+      this.state.changes.subscribe((change) => {
+        if (change.type === 'indicator') this.recordTransition(change);
+      }),
+    );
+    this.subscription.add(
+      this.healthRegistry.events.subscribe((event) => {
+        if (event.type === 'removed') this.forget(event.definition.name);
+      }),
+    );
+  }
+
+  /** Stops counting and takes the metrics out of the `registry` option's registry. */
+  onApplicationShutdown(): void {
+    this.subscription.unsubscribe();
+    const shared = this.options.metrics.registry;
+    if (!shared || !this.instruments) return;
+    for (const [name, metric] of this.instruments.own) {
+      if (shared.getSingleMetric(name) === metric) shared.removeSingleMetric(name);
+    }
+  }
+
+  /** Whether `GET /<path>/metrics` serves the metrics (enabled, and `metrics.endpoint`). */
+  get served(): boolean {
+    return this.instruments !== undefined && this.options.metrics.endpoint;
+  }
+
+  /**
+   * The module's own registry (the health metrics only), or `undefined` when metrics are off:
+   * e.g. to merge it into another with prom-client's `Registry.merge`.
+   */
+  get registry(): PrometheusRegistryLike | undefined {
+    return this.instruments?.registry;
+  }
+
+  /** The exposition text and its content type, from the module's own registry. @internal */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    const registry = this.instruments?.registry;
+    if (!registry) throw new Error('Health metrics are not enabled.');
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  private create(client: PromClient): Instruments {
+    const { prefix, registry: shared, durationBucketsSeconds } = this.options.metrics;
+    const name = (base: string) => `${prefix}${base}`;
+    if (shared) this.assertFree(shared, Object.values(HEALTH_METRIC_NAMES).map(name));
+    const registry = new client.Registry();
+    const registers = shared ? [registry, shared] : [registry];
+    const own = new Map<string, MetricLike>();
+    const add = <T extends MetricLike>(metricName: string, metric: T): T => {
+      own.set(metricName, metric);
+      return metric;
+    };
+    const state = this.state;
+    const indicatorStatus: GaugeLike = add(
+      name(HEALTH_METRIC_NAMES.indicatorStatus),
+      new client.Gauge({
+        name: name(HEALTH_METRIC_NAMES.indicatorStatus),
+        help: 'Effective status of each health indicator: 1 for its current state, 0 for the others.',
+        labelNames: ['indicator', 'state'],
+        registers,
+        collect: () => {
+          indicatorStatus.reset();
+          for (const [indicator, { status }] of Object.entries(state.snapshot().checks)) {
+            for (const s of INDICATOR_METRIC_STATES) {
+              indicatorStatus.set({ indicator, state: s }, s === status ? 1 : 0);
+            }
+          }
+        },
+      }),
+    );
+    const groupStatus: GaugeLike = add(
+      name(HEALTH_METRIC_NAMES.groupStatus),
+      new client.Gauge({
+        name: name(HEALTH_METRIC_NAMES.groupStatus),
+        help: 'Status of each health group: 1 for its current state, 0 for the others.',
+        labelNames: ['group', 'state'],
+        registers,
+        collect: () => {
+          groupStatus.reset();
+          for (const group of state.groupNames()) {
+            const status = state.group(group)?.status;
+            for (const s of GROUP_METRIC_STATES) {
+              groupStatus.set({ group, state: s }, s === status ? 1 : 0);
+            }
+          }
+        },
+      }),
+    );
+    return {
+      registry,
+      own,
+      duration: add(
+        name(HEALTH_METRIC_NAMES.checkDuration),
+        new client.Histogram({
+          name: name(HEALTH_METRIC_NAMES.checkDuration),
+          help: 'Wall time of each health check run, in seconds.',
+          labelNames: ['indicator'],
+          buckets: [...durationBucketsSeconds],
+          registers,
+        }),
+      ),
+      failures: add(
+        name(HEALTH_METRIC_NAMES.checkFailures),
+        new client.Counter({
+          name: name(HEALTH_METRIC_NAMES.checkFailures),
+          help: 'Health check runs whose own result was down (timeouts included), before thresholds.',
+          labelNames: ['indicator'],
+          registers,
+        }),
+      ),
+      timeouts: add(
+        name(HEALTH_METRIC_NAMES.checkTimeouts),
+        new client.Counter({
+          name: name(HEALTH_METRIC_NAMES.checkTimeouts),
+          help: 'Health check runs that hit their timeout.',
+          labelNames: ['indicator'],
+          registers,
+        }),
+      ),
+      transitions: add(
+        name(HEALTH_METRIC_NAMES.statusTransitions),
+        new client.Counter({
+          name: name(HEALTH_METRIC_NAMES.statusTransitions),
+          help: 'Effective status transitions of each health indicator.',
+          labelNames: ['indicator', 'from', 'to'],
+          registers,
+        }),
+      ),
+    };
+  }
+
+  /** Fails the boot when the shared registry already holds one of the names. */
+  private assertFree(registry: PrometheusRegistryLike, names: readonly string[]): void {
+    const taken = names.find((metricName) => registry.getSingleMetric(metricName) !== undefined);
+    if (taken === undefined) return;
+    throw new InvalidHealthModuleOptionsError([
+      {
+        option: 'metrics.registry',
+        value: 'a registry',
+        allowed: `already holds a metric named "${taken}" (another app's health metrics?): give each app its own registry, or a metrics.prefix of its own`,
+      },
+    ]);
+  }
+
+  private recordRun(run: HealthRunEvent): void {
+    const metrics = this.instruments;
+    if (!metrics) return;
+    const labels = { indicator: run.name };
+    metrics.failures.inc(labels, run.status === 'down' ? 1 : 0);
+    metrics.timeouts.inc(labels, run.timedOut ? 1 : 0);
+    // A run skipped because the previous call still hangs is a timeout, but it took no time.
+    if (!(run.timedOut && run.durationMs === 0)) {
+      metrics.duration.observe(labels, run.durationMs / 1000);
+    }
+  }
+
+  private recordTransition(change: IndicatorChangeEvent): void {
+    const metrics = this.instruments;
+    if (!metrics) return;
+    metrics.transitions.inc({ indicator: change.name, from: change.previous, to: change.current });
+    let pairs = this.transitionPairs.get(change.name);
+    if (!pairs) this.transitionPairs.set(change.name, (pairs = new Set()));
+    pairs.add(`${change.previous}→${change.current}`);
+  }
+
+  /** Removes the series of an unregistered indicator, so that churn does not grow a scrape. */
+  private forget(indicator: string): void {
+    const metrics = this.instruments;
+    if (!metrics) return;
+    metrics.duration.remove({ indicator });
+    metrics.failures.remove({ indicator });
+    metrics.timeouts.remove({ indicator });
+    for (const pair of this.transitionPairs.get(indicator) ?? []) {
+      const [from, to] = pair.split('→');
+      metrics.transitions.remove({ indicator, from, to });
+    }
+    this.transitionPairs.delete(indicator);
+  }
+}

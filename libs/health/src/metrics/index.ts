@@ -1,0 +1,11 @@
+export {
+  HEALTH_METRIC_NAMES,
+  INDICATOR_METRIC_STATES,
+  GROUP_METRIC_STATES,
+} from './health-metric-names';
+export {
+  HEALTH_METRICS_DEFAULTS,
+  type HealthMetricsOptions,
+  type PrometheusRegistryLike,
+} from './health-metrics.options';
+export { HealthMetrics } from './health-metrics.service';

@@ -1,0 +1,179 @@
+/**
+ * OpenAPI 3 schemas of the health endpoints' answers, as plain objects: `@nestjs/swagger` takes
+ * them as they are, and the library declares them without importing it (an optional peer).
+ *
+ * @internal
+ */
+
+/** An OpenAPI schema object, typed by shape. @internal */
+export type OpenApiSchema = Readonly<Record<string, unknown>>;
+
+const STATUS = { type: 'string', enum: ['up', 'degraded', 'down'] } as const;
+const INDICATOR_STATUS = { type: 'string', enum: ['up', 'degraded', 'down', 'unknown'] } as const;
+const REASON = {
+  type: 'string',
+  enum: ['starting', 'shutting_down'],
+  description: 'Why the module holds the group down.',
+} as const;
+const TIME = { type: 'string', format: 'date-time' } as const;
+const NULLABLE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;
+
+/** `HealthProbeBody`: a probe's answer in the module's own format. @internal */
+export const PROBE_BODY_SCHEMA: OpenApiSchema = {
+  title: 'HealthProbeBody',
+  type: 'object',
+  required: ['status', 'group', 'timestamp', 'checks'],
+  properties: {
+    status: STATUS,
+    group: { type: 'string' },
+    timestamp: TIME,
+    reason: REASON,
+    check: { type: 'string', description: 'On a per-check route: the check answered for.' },
+    checks: {
+      type: 'object',
+      description: "Each member's effective status, by name.",
+      additionalProperties: {
+        type: 'object',
+        required: ['status'],
+        properties: { status: INDICATOR_STATUS },
+      },
+    },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+/** `HealthDetailsBody`: `GET /<path>` in the module's own format. @internal */
+export const DETAILS_BODY_SCHEMA: OpenApiSchema = {
+  title: 'HealthDetailsBody',
+  type: 'object',
+  required: ['status', 'timestamp', 'details', 'checks', 'groups'],
+  properties: {
+    status: STATUS,
+    timestamp: TIME,
+    details: { type: 'string', enum: ['full', 'withheld'] },
+    checks: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['status', 'observed', 'critical', 'groups', 'mode', 'since'],
+        properties: {
+          status: INDICATOR_STATUS,
+          observed: { ...STATUS, nullable: true },
+          critical: { type: 'boolean' },
+          groups: { type: 'array', items: { type: 'string' } },
+          mode: { type: 'string', enum: ['background', 'on-demand'] },
+          durationMs: { type: 'number', nullable: true },
+          lastCheckedAt: NULLABLE_TIME,
+          since: TIME,
+          timedOut: { type: 'boolean' },
+          consecutiveFailures: { type: 'integer' },
+          consecutiveSuccesses: { type: 'integer' },
+          message: { type: 'string', description: 'Only for callers the details policy admits.' },
+          data: {
+            type: 'object',
+            additionalProperties: true,
+            description: 'Only for callers the details policy admits.',
+          },
+        },
+      },
+    },
+    groups: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['status', 'since'],
+        properties: { status: STATUS, since: TIME, reason: REASON },
+      },
+    },
+    process: {
+      type: 'object',
+      description: 'Only for callers the details policy admits.',
+      properties: {
+        pid: { type: 'integer' },
+        uptimeSeconds: { type: 'number' },
+        nodeVersion: { type: 'string' },
+        memory: {
+          type: 'object',
+          properties: {
+            rssBytes: { type: 'integer' },
+            heapUsedBytes: { type: 'integer' },
+            heapTotalBytes: { type: 'integer' },
+            externalBytes: { type: 'integer' },
+          },
+        },
+      },
+    },
+  },
+};
+
+const TERMINUS_ENTRIES = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['up', 'down'] },
+      message: { type: 'string', description: 'Only for callers the details policy admits.' },
+    },
+    additionalProperties: true,
+  },
+} as const;
+
+/** `TerminusHealthBody`: an answer with `format: 'terminus'`. @internal */
+export const TERMINUS_BODY_SCHEMA: OpenApiSchema = {
+  title: 'TerminusHealthBody',
+  type: 'object',
+  required: ['status', 'info', 'error', 'details'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+    info: TERMINUS_ENTRIES,
+    error: TERMINUS_ENTRIES,
+    details: TERMINUS_ENTRIES,
+  },
+};
+
+const HEALTH_JSON_STATUS = { type: 'string', enum: ['pass', 'warn', 'fail'] } as const;
+
+/** `HealthJsonBody`: an answer to `Accept: application/health+json`. @internal */
+export const HEALTH_JSON_BODY_SCHEMA: OpenApiSchema = {
+  title: 'HealthJsonBody',
+  description: 'draft-inadarei-api-health-check-06',
+  type: 'object',
+  required: ['status'],
+  properties: {
+    status: HEALTH_JSON_STATUS,
+    description: { type: 'string' },
+    notes: { type: 'array', items: { type: 'string' } },
+    checks: {
+      type: 'object',
+      description: 'Keyed "<name>:<measurement>".',
+      additionalProperties: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            componentId: { type: 'string' },
+            componentType: { type: 'string' },
+            observedValue: { type: 'number' },
+            observedUnit: { type: 'string' },
+            status: HEALTH_JSON_STATUS,
+            time: TIME,
+            output: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** The body of a 400 or 404 answer. @internal */
+export const ERROR_BODY_SCHEMA: OpenApiSchema = {
+  title: 'HealthErrorBody',
+  type: 'object',
+  required: ['statusCode', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+};

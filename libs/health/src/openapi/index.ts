@@ -1,0 +1,1 @@
+export { HEALTH_OPENAPI_TAG } from './health-openapi';

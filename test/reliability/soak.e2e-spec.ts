@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { HTTP_ADAPTERS, SERVICES } from '../helpers/example-app';
+import { recordFigure, reportFigures } from '../helpers/reliability-figures';
+import {
+  probeLoad,
+  SOAK_PATHS,
+  SoakTarget,
+  streamCycles,
+  total,
+  type SoakMeasurement,
+} from '../helpers/soak';
+import { waitFor } from '../helpers/wait-for';
+
+/** The CI soak; `npm run soak` runs 1,000,000 probes and 10,000 stream cycles. */
+const PROBES = 20_000;
+const CYCLES = 1_000;
+/** Before the baseline: lets lazy initialisation, JIT and the heap's growth settle. */
+const WARMUP_PROBES = 5_000;
+const WARMUP_CYCLES = 200;
+/** RSS may grow this much over the soak (allocator and heap sizing, not a leak). */
+const RSS_GROWTH = 0.05;
+
+/** Measures once every connection and stream of the load has closed. */
+async function settled(target: SoakTarget): Promise<SoakMeasurement> {
+  return waitFor(async () => {
+    const measurement = await target.measure();
+    expect(measurement).toMatchObject({ connections: 0, streamSubscribers: 0 });
+    return measurement;
+  });
+}
+
+describe.each(HTTP_ADAPTERS)('on %s, a soak of probes and stream connections', (adapter) => {
+  let target: SoakTarget;
+
+  beforeAll(async () => {
+    target = await SoakTarget.start({
+      HTTP_ADAPTER: adapter,
+      DATABASE_URL: SERVICES.databaseUrl,
+      REDIS_URL: SERVICES.redisUrl,
+      QUEUE_PREFIX: `soak-${randomUUID().slice(0, 8)}`,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await target?.stop();
+    reportFigures(`Soak (${adapter}, ${PROBES} probes, ${CYCLES} stream cycles)`);
+  });
+
+  it(`answers ${PROBES} probes and ${CYCLES} stream cycles and comes back to where it was`, async () => {
+    await probeLoad(target.url, SOAK_PATHS, WARMUP_PROBES);
+    await streamCycles(target.url, WARMUP_CYCLES);
+    const before = await settled(target);
+    expect(before.gcExposed).toBe(true);
+
+    const probes = await probeLoad(target.url, SOAK_PATHS, PROBES);
+    const failedCycles = await streamCycles(target.url, CYCLES);
+    const after = await waitFor(async () => {
+      const measurement = await settled(target);
+      expect(total(measurement.handles)).toBeLessThanOrEqual(total(before.handles));
+      return measurement;
+    });
+
+    expect(probes.errors).toBe(0);
+    expect(Object.keys(probes.statuses).filter((code) => code !== '200' && code !== '503')).toEqual(
+      [],
+    );
+    expect(failedCycles).toBe(0);
+    expect(after.listeners).toEqual(before.listeners);
+    expect(after.storeObservers).toBe(before.storeObservers);
+    expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes * (1 + RSS_GROWTH));
+    recordFigure({ what: 'RSS before', value: before.rssBytes, unit: 'bytes' });
+    recordFigure({ what: 'RSS after', value: after.rssBytes, unit: 'bytes' });
+    recordFigure({ what: 'heap used before', value: before.heapUsedBytes, unit: 'bytes' });
+    recordFigure({ what: 'heap used after', value: after.heapUsedBytes, unit: 'bytes' });
+    recordFigure({ what: 'active handles before', value: total(before.handles), unit: 'count' });
+    recordFigure({ what: 'active handles after', value: total(after.handles), unit: 'count' });
+    recordFigure({ what: 'probes per second', value: probes.requestsPerSecond, unit: 'count' });
+  }, 120_000);
+});
