@@ -2,7 +2,7 @@
 // the framework floor (a bare Nest route) and @nestjs/terminus, in one run, on Express and
 // Fastify. Prints a table and writes bench/results/probes-<time>.json with the machine.
 //
-//   npm run bench                       (full: warm-up 3 s, 10 s runs, 3 alternated repeats)
+//   npm run bench                       (full: warm-up 3 s, 10 s runs, 3 repeats, each in fresh processes)
 //   npm run bench -- --quick            (warm-up 1 s, 2 s runs, 1 repeat: proves it works)
 //   npm run bench -- --scenarios=steady,slow,hung,indicators --adapters=express,fastify
 //                    --duration=10 --warmup=3 --repeats=3
@@ -499,15 +499,14 @@ function median(values) {
  * Runs every server at every connection count, `REPEATS` times, alternating servers within a
  * repeat (so that a slow moment of the machine is shared), and keeps medians.
  */
-async function measureGroup(servers, connectionCounts, seconds) {
-  for (let repeat = 0; repeat < REPEATS; repeat++) {
-    for (const connections of connectionCounts) {
-      for (const server of servers) {
-        const figures = await run(server, connections, seconds);
-        log(
-          `  ${server.name} (${server.adapter}) ×${connections}: ${Math.round(figures.requestsPerSecond)} req/s, p99 ${figures.p99Ms.toFixed(2)} ms${figures.timeouts ? `, ${figures.timeouts} timeouts` : ''}`,
-        );
-      }
+/** One measured run of each server at each connection count, servers alternated. */
+async function measurePass(servers, connectionCounts, seconds) {
+  for (const connections of connectionCounts) {
+    for (const server of servers) {
+      const figures = await run(server, connections, seconds);
+      log(
+        `  ${server.name} (${server.adapter}) ×${connections}: ${Math.round(figures.requestsPerSecond)} req/s, p99 ${figures.p99Ms.toFixed(2)} ms${figures.timeouts ? `, ${figures.timeouts} timeouts` : ''}`,
+      );
     }
   }
 }
@@ -557,29 +556,53 @@ function summarize(server, scenario, connections) {
 const rows = [];
 
 /** Starts the servers of a scenario, waits for their first results, measures, stops them. */
+/**
+ * Runs one scenario: each repeat starts every server afresh, measures each in turn (alternated),
+ * and stops them, so that one process's luck (where its heap and code land, what the JIT made of
+ * it) counts once in the median rather than in every repeat. Memory, the idle window and check
+ * runs per interval are read in the first repeat's processes.
+ */
 async function scenario(name, definitions, connectionCounts, dependencies = {}) {
-  log(`${name}: starting ${definitions.length} servers`);
-  const servers = [];
-  try {
-    for (const definition of definitions) {
-      servers.push(await startServer(definition, dependencies));
+  const records = [];
+  const seconds = name === 'hung' ? HUNG_DURATION_S : DURATION_S;
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    log(`${name}: starting ${definitions.length} servers (repeat ${repeat + 1} of ${REPEATS})`);
+    const first = repeat === 0;
+    const servers = [];
+    try {
+      for (const definition of definitions) {
+        servers.push(await startServer(definition, dependencies));
+      }
+      for (const server of servers) await settle(server, server.path, server.settleStatus ?? 200);
+      if (first) {
+        for (const server of servers) server.memoryBoot = await memoryAfterGc(server);
+        if (name === 'indicators' || name === 'steady') {
+          // All servers idle together: each one's CPU share and background calls.
+          await Promise.all(servers.map((server) => idle(server)));
+        }
+      }
+      await measurePass(servers, connectionCounts, seconds);
+      if (first) {
+        for (const server of servers) {
+          server.memoryAfterLoad = await memoryAfterGc(server);
+          server.checkRunsPerInterval = await checkRunsPerInterval(server);
+        }
+      }
+    } finally {
+      for (const server of servers) await stopServer(server);
     }
-    for (const server of servers) await settle(server, server.path, server.settleStatus ?? 200);
-    for (const server of servers) server.memoryBoot = await memoryAfterGc(server);
-    if (name === 'indicators' || name === 'steady') {
-      // All servers idle together: each one's CPU share and background calls.
-      await Promise.all(servers.map((server) => idle(server)));
-    }
-    await measureGroup(servers, connectionCounts, name === 'hung' ? HUNG_DURATION_S : DURATION_S);
-    for (const server of servers) {
-      server.memoryAfterLoad = await memoryAfterGc(server);
-      server.checkRunsPerInterval = await checkRunsPerInterval(server);
-    }
-  } finally {
-    for (const server of servers) await stopServer(server);
+    servers.forEach((server, i) => {
+      if (first) {
+        records[i] = server;
+        return;
+      }
+      records[i].runs.push(...server.runs);
+      records[i].requests += server.requests;
+      if (server.pgCalls !== undefined) records[i].pgCalls += server.pgCalls;
+    });
   }
   for (const connections of connectionCounts) {
-    for (const server of servers) rows.push(summarize(server, name, connections));
+    for (const server of records) rows.push(summarize(server, name, connections));
   }
 }
 
@@ -916,7 +939,7 @@ function markdown() {
     'idle CPU %',
   ];
   const lines = [
-    `Measured with \`npm run bench${QUICK ? ' -- --quick' : ''}\` on ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node.slice(1)}, Linux ${machine.kernel}; ${machine.pinned}; ${WARMUP_S} s warm-up, ${DURATION_S} s runs${REPEATS > 1 ? `, medians of ${REPEATS} alternated repeats` : ''}; load average at start ${machine.loadAverageAtStart.join(', ')}.`,
+    `Measured with \`npm run bench${QUICK ? ' -- --quick' : ''}\` on ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node.slice(1)}, Linux ${machine.kernel}; ${machine.pinned}; ${WARMUP_S} s warm-up, ${DURATION_S} s runs${REPEATS > 1 ? `, medians of ${REPEATS} repeats, each in fresh processes` : ''}; load average at start ${machine.loadAverageAtStart.join(', ')}.`,
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`,

@@ -22,6 +22,7 @@ import {
 import { HealthResponder } from './http/health-responder';
 import { HealthFormatter } from './formats/health-formatter';
 import { HealthFastPath } from './fast-path/health-fast-path';
+import { ProbeBodyCache } from './fast-path/probe-body.cache';
 import { HealthDetailsPolicy } from './details/health-details.policy';
 import { HealthShutdown } from './shutdown/health-shutdown';
 import { HealthStreamService } from './stream/health-stream.service';
@@ -90,6 +91,7 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
     HealthResponder,
     HealthFormatter,
     HealthFastPath,
+    ProbeBodyCache,
     BuiltInIndicatorsLifecycle,
     HealthDetailsPolicy,
     HealthShutdown,

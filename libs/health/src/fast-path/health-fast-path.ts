@@ -13,7 +13,7 @@ import {
   type ResolvedHealthModuleOptions,
 } from '../health-module-options';
 import { HealthLogger } from '../logging/health-logger';
-import { ProbeBodyCache, type RenderedProbeBody } from './probe-body.cache';
+import { PROBE_CONTENT_TYPE, ProbeBodyCache, type RenderedProbeBody } from './probe-body.cache';
 
 /** The most URLs the fast path answers for; more are left to Nest's routes. */
 export const FAST_PATH_MAX_URLS = 64;
@@ -53,7 +53,6 @@ interface RouteRequest {
 @Injectable()
 export class HealthFastPath {
   private readonly urls = new Map<string, string>();
-  private readonly bodies = new ProbeBodyCache();
   private active = false;
 
   constructor(
@@ -63,6 +62,7 @@ export class HealthFastPath {
     private readonly formatter: HealthFormatter,
     private readonly logger: HealthLogger,
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
+    private readonly bodies: ProbeBodyCache,
   ) {}
 
   /** Whether the fast path is on and in front of the HTTP server's request listener. */
@@ -151,7 +151,7 @@ export class HealthFastPath {
 
 function write(response: ServerResponse, answer: RenderedProbeBody, code: number): void {
   response.writeHead(code, {
-    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Type': PROBE_CONTENT_TYPE,
     'Cache-Control': 'no-store',
     'Content-Length': answer.byteLength,
   });

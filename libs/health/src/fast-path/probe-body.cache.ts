@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { HealthStatus } from '../check';
 import type { GroupState } from '../engine/health-state.types';
 
@@ -21,6 +22,9 @@ export interface PrebuiltProbeBody {
   readonly fixedBytes: number;
 }
 
+/** The Content-Type of a probe's JSON body, as Express and Fastify write it for an object. @internal */
+export const PROBE_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** One answer: the body with the time of the answer, and its length in bytes. @internal */
 export interface RenderedProbeBody {
   readonly status: HealthStatus;
@@ -37,8 +41,12 @@ export interface RenderedProbeBody {
  * The timestamp (ISO-8601, as `Date.prototype.toISOString` writes it) is formatted at most once
  * per millisecond.
  *
+ * One per module instance, shared by the fast path and the probe routes (which answer a plain
+ * probe with this text when no interceptor would see the body; see `HealthResponder`).
+ *
  * @internal
  */
+@Injectable()
 export class ProbeBodyCache {
   private readonly bodies = new WeakMap<GroupState, PrebuiltProbeBody>();
   private timestampMs = Number.NaN;

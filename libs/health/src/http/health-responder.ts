@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import type { HealthStatus } from '../check';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
@@ -14,6 +15,7 @@ import {
 } from '../health-module-options';
 import { HealthFormatter, type FormattedBody } from '../formats/health-formatter';
 import { HealthFastPath } from '../fast-path/health-fast-path';
+import { PROBE_CONTENT_TYPE, ProbeBodyCache } from '../fast-path/probe-body.cache';
 import { FreshRuns } from './fresh-runs';
 import type { HealthDetailsQuery, HealthProbeQuery } from './health-probe.query';
 import { NO_QUERY } from './health-query.pipe';
@@ -57,11 +59,23 @@ export interface HealthCall {
  * constant route (unless its group has on-demand members); no check runs and the details policy
  * is not asked. Only `?verbose`, `?fresh` and `GET /<path>` ask the policy.
  *
+ * Its body is the group's JSON, serialized once per state ({@link ProbeBodyCache}) and returned
+ * as text with `Content-Type: application/json; charset=utf-8`, so that neither the handler nor
+ * Express or Fastify builds and serializes an object per request: the same bytes as the object
+ * would give. When an interceptor applies to the route (a global one, or one put on the module's
+ * controllers through the `decorators` route option), the handler returns the object instead, as
+ * an interceptor expects to see one. Nest fixes a route's interceptors when the app initialises;
+ * this is decided then too ({@link onApplicationBootstrap}).
+ *
  * @internal
  */
 @Injectable()
-export class HealthResponder {
+export class HealthResponder implements OnApplicationBootstrap {
   private readonly freshRuns: FreshRuns;
+  /** Whether the app has global interceptors; until the app has initialised, assume so. */
+  private globalInterceptors = true;
+  /** Per route: whether an interceptor of its controller or handler applies. */
+  private readonly routeInterceptors = new WeakMap<HealthDetailsTarget, boolean>();
 
   constructor(
     private readonly state: HealthStateStore,
@@ -71,8 +85,20 @@ export class HealthResponder {
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
     private readonly formatter: HealthFormatter,
     private readonly fastPath: HealthFastPath,
+    private readonly bodies: ProbeBodyCache,
+    private readonly appConfig: ApplicationConfig,
   ) {
     this.freshRuns = new FreshRuns(options.freshMinIntervalMs);
+  }
+
+  /**
+   * Reads the app's global interceptors once its routes exist: Nest gives each route the global
+   * interceptors registered by then (`useGlobalInterceptors`, `APP_INTERCEPTOR`).
+   */
+  onApplicationBootstrap(): void {
+    this.globalInterceptors =
+      this.appConfig.getGlobalInterceptors().length > 0 ||
+      this.appConfig.getGlobalRequestInterceptors().length > 0;
   }
 
   /** Answers a probe of one group; 404 for an unknown group. */
@@ -191,7 +217,9 @@ export class HealthResponder {
     if (!state) return this.notFound(call.response, unknownGroupBody(group));
     if (query === NO_QUERY) {
       this.setStatus(call.response, this.statusCode(group, state.status));
-      return toProbeBody(state);
+      if (this.intercepted(call.target)) return toProbeBody(state);
+      this.adapterHost.httpAdapter.setHeader(call.response, 'Content-Type', PROBE_CONTENT_TYPE);
+      return this.bodies.render(state).body;
     }
     const { exclude, verbose } = query as HealthProbeQuery;
     const view = viewGroup(state, exclude, (name) => this.isCritical(name));
@@ -255,6 +283,21 @@ export class HealthResponder {
       check,
       checks: { [check]: { status: indicator.status } },
     });
+  }
+
+  /** Whether an interceptor sees what the handler of `target` returns. */
+  private intercepted(target: HealthDetailsTarget): boolean {
+    if (this.globalInterceptors) return true;
+    let intercepted = this.routeInterceptors.get(target);
+    if (intercepted === undefined) {
+      intercepted = [target.controller, target.handler].some(
+        (decorated) =>
+          ((Reflect.getMetadata(INTERCEPTORS_METADATA, decorated) as unknown[] | undefined)
+            ?.length ?? 0) > 0,
+      );
+      this.routeInterceptors.set(target, intercepted);
+    }
+    return intercepted;
   }
 
   private verboseCheck(

@@ -51,6 +51,16 @@ function withQuery<Q, R>(
   return answer(query as Q);
 }
 
+/**
+ * The request of a response, as `@Req()` would give it: Express's `res.req`, Fastify's
+ * `reply.request`. The plain probe routes take only `@Res()`: each parameter decorator costs
+ * Nest an async step per request.
+ */
+function requestOf(response: unknown): unknown {
+  const { req, request } = response as { req?: unknown; request?: unknown };
+  return request ?? req;
+}
+
 /** The route a handler serves, for a guard given as `authorize` that reads route metadata. */
 function targetOf(controller: Type, method: string): HealthDetailsTarget {
   const handler = (controller.prototype as Record<string, unknown>)[method];
@@ -86,7 +96,8 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     /** The liveness group. */
     @Get('live')
     @Header(...NO_STORE)
-    live(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+    live(@Res({ passthrough: true }) response: unknown) {
+      const request = requestOf(response);
       return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
         this.responder.probe(LIVENESS, query, { request, response, target: targets.live }),
       );
@@ -109,7 +120,8 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     /** The readiness group. */
     @Get('ready')
     @Header(...NO_STORE)
-    ready(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+    ready(@Res({ passthrough: true }) response: unknown) {
+      const request = requestOf(response);
       return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
         this.responder.probe(READINESS, query, { request, response, target: targets.ready }),
       );
@@ -132,7 +144,8 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
     /** The startup group. */
     @Get('startup')
     @Header(...NO_STORE)
-    startup(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+    startup(@Res({ passthrough: true }) response: unknown) {
+      const request = requestOf(response);
       return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
         this.responder.probe(STARTUP, query, { request, response, target: targets.startup }),
       );
@@ -187,7 +200,8 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
 
     @Get('livez')
     @Header(...NO_STORE)
-    livez(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+    livez(@Res({ passthrough: true }) response: unknown) {
+      const request = requestOf(response);
       return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
         this.responder.probe(LIVENESS, query, { request, response, target: targets.livez }),
       );
@@ -208,7 +222,8 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
 
     @Get('readyz')
     @Header(...NO_STORE)
-    readyz(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+    readyz(@Res({ passthrough: true }) response: unknown) {
+      const request = requestOf(response);
       return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
         this.responder.probe(READINESS, query, { request, response, target: targets.readyz }),
       );
@@ -229,7 +244,8 @@ export function createHealthControllers(route: ResolvedRouteOptions): Type[] {
 
     @Get('startupz')
     @Header(...NO_STORE)
-    startupz(@Req() request: unknown, @Res({ passthrough: true }) response: unknown) {
+    startupz(@Res({ passthrough: true }) response: unknown) {
+      const request = requestOf(response);
       const call: HealthCall = { request, response, target: targets.startupz };
       return withQuery(PROBE_QUERY, request, (query: ProbeQuery) =>
         this.responder.probe(STARTUP, query, call),
