@@ -610,6 +610,9 @@ function steadyServers(adapter) {
   return [
     { name: 'nest route (floor)', role: 'floor', adapter, path: '/constant' },
     { name: 'nest-health', role: 'health', adapter, path: '/health/ready' },
+    // The same constant route in the app with nest-health: what the probe's route costs against
+    // a constant route of its own app, apart from what the app carrying the module costs.
+    { name: 'nest route, app with nest-health', role: 'health', adapter, path: '/constant' },
     {
       name: 'nest-health fast path',
       role: 'health',
@@ -850,6 +853,19 @@ for (const adapter of ADAPTERS) {
   target(
     `${adapter}: /health/ready, the Nest route's CPU per answer over its own`,
     healthCpuRatio,
+    null,
+    '×',
+  );
+  const own = find('steady', adapter, 'nest route, app with nest-health');
+  target(
+    `${adapter}: /health/ready over a constant route of the same app (req/s)`,
+    health?.requestsPerSecond / own?.requestsPerSecond,
+    null,
+    '×',
+  );
+  target(
+    `${adapter}: a constant route of the app with nest-health over the bare app's (req/s)`,
+    own?.vsFloor,
     null,
     '×',
   );

@@ -264,6 +264,11 @@ export interface HealthModuleRouteOptions {
    * kubelet for credentials. Pass the decorator your guard skips, e.g. `[Public()]` where
    * `Public = () => SetMetadata('isPublic', true)`. (The controllers also carry
    * `HEALTH_ENDPOINT_METADATA`, which a guard can check instead.) At most 32.
+   *
+   * An interceptor put here (`UseInterceptors(...)`), like a global one, sees a probe's body as
+   * an object. Where no interceptor applies, a plain probe's handler returns its body already
+   * serialized (once per state change; the same bytes and `Content-Type`), which makes it about
+   * as cheap as a route answering a constant.
    * @default []
    */
   decorators?: ClassDecorator[];
