@@ -28,6 +28,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { ALL_CORES, LOAD_CORE, pinLoadGenerator, SERVER_CORE, twoCores } from './cores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -59,29 +60,7 @@ function log(line) {
   process.stderr.write(`${line}\n`);
 }
 
-const twoCores = cpus().length >= 2 && hasTaskset();
-const SERVER_CORE = '0';
-const LOAD_CORE = '1';
-const ALL_CORES = `0-${cpus().length - 1}`;
-if (twoCores && !process.env.BENCH_PINNED) {
-  // Run this load generator on core 1; servers go to core 0.
-  const child = spawn('taskset', ['-c', LOAD_CORE, process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.once('exit', (code) => process.exit(code ?? 1));
-  await new Promise(() => {});
-}
-
-function hasTaskset() {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+await pinLoadGenerator();
 
 // The Nest servers run compiled JavaScript: a server running the TypeScript sources through a
 // require hook would hold the TypeScript compiler in memory, and its RSS would say nothing.

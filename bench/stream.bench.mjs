@@ -4,13 +4,14 @@
 //   npm run bench:stream            (1000, 5000, 10000 subscribers)
 //   npm run bench:stream -- 2000    (other counts)
 // The server runs on core 0 and this load generator on core 1 where the machine has two cores.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pinLoadGenerator, SERVER_CORE, twoCores } from './cores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const counts = process.argv
@@ -19,30 +20,12 @@ const counts = process.argv
   .filter((n) => n > 0);
 const COUNTS = counts.length ? counts : [1_000, 5_000, 10_000];
 const FLIPS = 20;
-const twoCores = cpus().length >= 2 && hasTaskset();
-if (twoCores && !process.env.BENCH_PINNED) {
-  // Run this load generator on core 1; the server goes to core 0.
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
-  child.once('exit', (code) => process.exit(code ?? 1));
-  await new Promise(() => {});
-}
-
-function hasTaskset() {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+await pinLoadGenerator();
 
 function startServer(script, serverArgs = []) {
   const args = ['--expose-gc', join(here, script), ...serverArgs];
   const child = twoCores
-    ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
+    ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
     : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });

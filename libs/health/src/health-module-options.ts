@@ -411,6 +411,20 @@ export class HealthModuleRouteOptionsSchema implements HealthModuleRouteOptions 
 }
 
 /**
+ * The HTTP code of a probe of `group` whose status is `status`: the group's `httpStatus`
+ * mapping, else the default (up and degraded 200, down 503).
+ *
+ * @internal
+ */
+export function httpStatusFor(
+  options: ResolvedHealthModuleOptions,
+  group: string,
+  status: HealthStatus,
+): number {
+  return (options.httpStatus[group] ?? HEALTH_MODULE_DEFAULTS.httpStatus)[status];
+}
+
+/**
  * Applies the defaults to validated options.
  *
  * @internal

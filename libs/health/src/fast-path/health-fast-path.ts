@@ -7,11 +7,7 @@ import { HealthStateStore } from '../engine/health-state.store';
 import { HealthScheduler } from '../engine/health.scheduler';
 import { HealthFormatter } from '../formats/health-formatter';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
-import {
-  HEALTH_MODULE_DEFAULTS,
-  type HealthHttpStatusMapping,
-  type ResolvedHealthModuleOptions,
-} from '../health-module-options';
+import { httpStatusFor, type ResolvedHealthModuleOptions } from '../health-module-options';
 import { HealthLogger } from '../logging/health-logger';
 import { PROBE_CONTENT_TYPE, ProbeBodyCache, type RenderedProbeBody } from './probe-body.cache';
 
@@ -143,9 +139,7 @@ export class HealthFastPath {
   }
 
   private statusCode(group: string, status: HealthStatus): number {
-    const mapping: Required<HealthHttpStatusMapping> =
-      this.options.httpStatus[group] ?? HEALTH_MODULE_DEFAULTS.httpStatus;
-    return mapping[status];
+    return httpStatusFor(this.options, group, status);
   }
 }
 

@@ -8,11 +8,7 @@ import { HealthStateStore } from '../engine/health-state.store';
 import { HealthScheduler } from '../engine/health.scheduler';
 import type { GroupState } from '../engine/health-state.types';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
-import {
-  HEALTH_MODULE_DEFAULTS,
-  type HealthHttpStatusMapping,
-  type ResolvedHealthModuleOptions,
-} from '../health-module-options';
+import { httpStatusFor, type ResolvedHealthModuleOptions } from '../health-module-options';
 import { HealthFormatter, type FormattedBody } from '../formats/health-formatter';
 import { HealthFastPath } from '../fast-path/health-fast-path';
 import { PROBE_CONTENT_TYPE, ProbeBodyCache } from '../fast-path/probe-body.cache';
@@ -332,9 +328,7 @@ export class HealthResponder implements OnApplicationBootstrap {
   }
 
   private statusCode(group: string, status: HealthStatus): number {
-    const mapping: Required<HealthHttpStatusMapping> =
-      this.options.httpStatus[group] ?? HEALTH_MODULE_DEFAULTS.httpStatus;
-    return mapping[status];
+    return httpStatusFor(this.options, group, status);
   }
 
   private setStatus(response: unknown, code: number): void {

@@ -156,9 +156,7 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
         collect: () => {
           indicatorStatus.reset();
           for (const [indicator, { status }] of Object.entries(state.snapshot().checks)) {
-            for (const s of INDICATOR_METRIC_STATES) {
-              indicatorStatus.set({ indicator, state: s }, s === status ? 1 : 0);
-            }
+            setEnum(indicatorStatus, { indicator }, INDICATOR_METRIC_STATES, status);
           }
         },
       }),
@@ -173,10 +171,7 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
         collect: () => {
           groupStatus.reset();
           for (const group of state.groupNames()) {
-            const status = state.group(group)?.status;
-            for (const s of GROUP_METRIC_STATES) {
-              groupStatus.set({ group, state: s }, s === status ? 1 : 0);
-            }
+            setEnum(groupStatus, { group }, GROUP_METRIC_STATES, state.group(group)?.status);
           }
         },
       }),
@@ -271,4 +266,17 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
     }
     this.transitionPairs.delete(indicator);
   }
+}
+
+/**
+ * Sets an enum gauge the way Prometheus models enums: one series per state, 1 for `current`,
+ * 0 for the others, each with `labels` and `state`.
+ */
+function setEnum(
+  gauge: GaugeLike,
+  labels: Labels,
+  states: readonly string[],
+  current: string | undefined,
+): void {
+  for (const state of states) gauge.set({ ...labels, state }, state === current ? 1 : 0);
 }
