@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const dirs = process.argv.length > 2 ? process.argv.slice(2) : ['.', 'test/compat', 'test/consumer'];
+const dirs =
+  process.argv.length > 2 ? process.argv.slice(2) : ['.', 'test/compat', 'test/consumer'];
 const FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
 const problems = [];
 let checked = 0;
