@@ -18,6 +18,8 @@ export default tseslint.config(
       // Benchmarks run as plain Node scripts against the built library.
       'bench/*.mjs',
       'bench/*.cjs',
+      // Repository scripts (lockfile check, doc-block extraction): plain Node ESM, no TypeScript.
+      'scripts/*.mjs',
       // A separate package (NestJS 12, its own node_modules), type-checked by its own strict tsc.
       'test/compat/**',
     ],

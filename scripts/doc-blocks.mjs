@@ -174,7 +174,13 @@ function main(argv) {
     const slug = slugOf(page);
     const app = { page, dir: posix.join('apps', slug), files: [] };
     const seen = new Map();
-    for (const block of fencedBlocks(readFileSync(path, 'utf8'), page)) {
+    let text;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new DocBlockError(`${page}: cannot read it (${error.code ?? error.message})`);
+    }
+    for (const block of fencedBlocks(text, page)) {
       const words = infoWords(block.info);
       if (!isTypeScript(words)) continue;
       if (words.includes('fragment')) {
