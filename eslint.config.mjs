@@ -11,6 +11,8 @@ export default tseslint.config(
       'coverage/**',
       'test-output/**',
       'bench/results/**',
+      // The API reference that `npm run docs` generates (TypeDoc's HTML, CSS and scripts).
+      'docs/api/**',
       '*.js',
       '*.mjs',
       // A CommonJS require hook for child processes; outside the TypeScript project.
