@@ -5,6 +5,7 @@ export {
   type HealthModuleOptions,
   type HealthModuleRouteOptions,
   type HealthHttpStatusMapping,
+  type HealthStreamOptions,
 } from './health-module-options';
 export {
   up,
