@@ -199,6 +199,25 @@ describe('HealthTransitionLogger: what a failing or slow check logs over time', 
     expect(appLogger.lines.filter((line) => line.context === 'HealthModule')).toEqual([]);
   });
 
+  // The message is redacted when recorded and the line again when logged: the second pass ate
+  // the closing brace of `{"password":***}`, giving `{"password":***; check took …`.
+  it('keeps the syntax of a redacted message in the line, with no secret', async () => {
+    const logger = new KeepingLogger();
+    await boot(() => down('rejected {"password":"hunter2"} (password=hunter2)'), {
+      logger,
+      reminderIntervalMs: 1_000,
+    });
+
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    const [transition, reminder] = logger.about('payments');
+    expect(transition).toMatch(
+      /^payments: unknown → down \(rejected \{"password":"\*\*\*"\} \(password=\*\*\*\); check took [\d.]+ ms\)$/,
+    );
+    expect(reminder).toMatch(/last: rejected \{"password":"\*\*\*"\} \(password=\*\*\*\)\)$/);
+    expect(logger.lines.map((line) => line.message).join('\n')).not.toContain('hunter2');
+  });
+
   it('formats spans for people', () => {
     expect(formatSpan(0)).toBe('0 s');
     expect(formatSpan(45_400)).toBe('45 s');
