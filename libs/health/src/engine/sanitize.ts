@@ -498,7 +498,7 @@ function copyObject(
       break;
     }
     const value = read(object, key);
-    const copied = isSecretValue(secretKeyKind(key), value)
+    const copied = isSecretValue(secretKeyKind(shownKey), value)
       ? keepRedacted(REDACTED, budget)
       : copyValue(value, depth + 1, ancestors, budget);
     if (copied !== undefined) {
