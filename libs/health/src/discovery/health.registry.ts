@@ -53,6 +53,15 @@ export class HealthRegistry {
    * Adds an indicator and starts checking it (at once if the app has bootstrapped, otherwise
    * at bootstrap).
    *
+   * Registered after bootstrap, the indicator joins its groups' status at its first result,
+   * or once its `timeoutMs` has passed since registration without one, whichever comes first;
+   * from then on it counts as every member does (`unknown` as `down`, except in `liveness`).
+   * Until then its groups answer as they did without it (it is listed, with status `unknown`,
+   * and `?verbose` reads `pending`): adding a check to `readiness` does not take the pod out
+   * of rotation while the check runs for the first time, and a first result that is `down`
+   * counts at once. Registered before bootstrap (in a constructor or `onModuleInit`), it
+   * counts from the start: readiness fails closed until the first results.
+   *
    * @param indicator - an object with a `check(context)` method, or a check function.
    * @param options - indicator options; `name` is required for a function, and for an object
    *   defaults to its class name as `@HealthIndicator()` derives it.
