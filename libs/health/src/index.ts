@@ -98,6 +98,7 @@ export {
   DuplicateHealthIndicatorError,
   HealthIndicatorScopeError,
   MissingOptionalDependencyError,
+  HealthModuleImportedTwiceError,
 } from './errors';
 export type { OptionProblem } from './options/validate-options';
 export {

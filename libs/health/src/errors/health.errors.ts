@@ -81,3 +81,26 @@ export class MissingOptionalDependencyError extends HealthModuleError {
     this.packageName = packageName;
   }
 }
+
+/**
+ * Thrown at boot when an app holds `HealthModule.forRoot()` (or `forRootAsync()`) more than
+ * once, say in the root module and in a feature module: each import makes a module of its own,
+ * which would run every check, map every route and write every log line once more. The message
+ * names the modules that import it. Import it once, in the root module: it is global by default
+ * (`isGlobal: true`), so its providers can be injected in every module.
+ *
+ * A module that imports `forRoot()` once and is itself imported by several modules is one
+ * module, and is not an error.
+ */
+export class HealthModuleImportedTwiceError extends HealthModuleError {
+  override name = 'HealthModuleImportedTwiceError';
+  /** The modules that import `HealthModule.forRoot()` / `forRootAsync()`, by class name. */
+  readonly importers: readonly string[];
+  /** How many `HealthModule` modules the app holds. */
+  readonly count: number;
+  constructor(importers: readonly string[], count: number) {
+    super(HealthMessages.importedTwice(importers, count));
+    this.importers = importers;
+    this.count = count;
+  }
+}

@@ -16,6 +16,21 @@ export const HealthMessages = {
     `${source} is a ${scope} provider and cannot be a health indicator: the engine runs checks ` +
     `in the background, outside any request. Make it a singleton (the default scope) and ` +
     `inject what it needs through singleton providers.`,
+  importedTwice: (importers: readonly string[], count: number) => {
+    const by =
+      importers.length >= 2
+        ? `by ${importers.slice(0, -1).join(', by ')} and by ${importers[importers.length - 1]}`
+        : importers.length === 1
+          ? `${count} times by ${importers[0]}`
+          : `${count} times`;
+    return (
+      `HealthModule.forRoot() is imported ${by}: import it once, in the root module ` +
+      `(forRoot() and forRootAsync() count the same). Each import makes a module of its own, ` +
+      `which would run every check, map every route and write every log line once more. ` +
+      `HealthModule is global by default (isGlobal: true): inject HealthRegistry, ` +
+      `HealthStateStore and its other providers in any module without importing it again.`
+    );
+  },
   notRegistered: (name: string) => `No health indicator is named "${name}".`,
   missingOptionalDependency: (packageName: string, feature: string) =>
     `${feature} needs the optional package "${packageName}", which is not installed. ` +

@@ -6,4 +6,5 @@ export {
   DuplicateHealthIndicatorError,
   HealthIndicatorScopeError,
   MissingOptionalDependencyError,
+  HealthModuleImportedTwiceError,
 } from './health.errors';
