@@ -99,6 +99,7 @@ export {
   HealthIndicatorScopeError,
   MissingOptionalDependencyError,
   HealthModuleImportedTwiceError,
+  type HealthIndicatorOrigin,
 } from './errors';
 export type { OptionProblem } from './options/validate-options';
 export {

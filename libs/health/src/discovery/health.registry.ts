@@ -66,6 +66,7 @@ export class HealthRegistry {
    * @param options - indicator options; `name` is required for a function, and for an object
    *   defaults to its class name as `@HealthIndicator()` derives it.
    * @param source - where it comes from, for error messages.
+   * @param module - the module that provides it (discovery sets it), for error messages.
    * @returns the resolved definition.
    * @throws InvalidHealthIndicatorOptionsError when an option is invalid or a function has no
    *   name; MissingHealthCheckMethodError when the object has no `check` method;
@@ -75,6 +76,7 @@ export class HealthRegistry {
     indicator: HealthIndicatorCheck | HealthCheckFunction,
     options: HealthIndicatorOptions = {},
     source?: string,
+    module?: string,
   ): HealthIndicatorDefinition {
     const label = source ?? describeSource(indicator, options);
     const problems = findOptionProblems(HealthIndicatorOptionsSchema, options);
@@ -103,7 +105,14 @@ export class HealthRegistry {
       ]);
     }
     const existing = this.indicators.get(name);
-    if (existing) throw new DuplicateHealthIndicatorError(name, label, existing.source);
+    if (existing) {
+      throw new DuplicateHealthIndicatorError(
+        name,
+        { source: label, module },
+        { source: existing.source, module: existing.module },
+        sameClass(indicator, existing.target),
+      );
+    }
 
     const timing = { ...this.options.defaults, ...stripUndefined(options) };
     const definition: HealthIndicatorDefinition = Object.freeze({
@@ -118,6 +127,7 @@ export class HealthRegistry {
       cacheTtlMs: timing.cacheTtlMs,
       check,
       source: label,
+      ...(module === undefined ? {} : { module }),
       target: indicator,
     });
     this.indicators.set(name, definition);
@@ -147,6 +157,19 @@ export class HealthRegistry {
   list(): HealthIndicatorDefinition[] {
     return [...this.indicators.values()];
   }
+}
+
+/** The class both indicators are instances of, when they are two objects of one class. */
+function sameClass(
+  indicator: HealthIndicatorCheck | HealthCheckFunction,
+  existing: HealthIndicatorCheck | HealthCheckFunction | undefined,
+): string | undefined {
+  if (typeof indicator !== 'object' || indicator === null) return undefined;
+  if (typeof existing !== 'object' || existing === null) return undefined;
+  const ctor = (indicator as object).constructor;
+  return ctor !== Object && ctor === (existing as object).constructor && ctor.name
+    ? ctor.name
+    : undefined;
 }
 
 function describeSource(

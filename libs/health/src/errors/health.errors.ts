@@ -1,3 +1,4 @@
+import type { HealthIndicatorOrigin } from './health-indicator-origin';
 import { HealthMessages } from './health.messages';
 import type { OptionProblem } from '../options/validate-options';
 
@@ -47,12 +48,26 @@ export class MissingHealthCheckMethodError extends HealthModuleError {
 }
 
 /**
- * Thrown at boot, or by `HealthRegistry.register`, when two indicators share a name.
+ * Thrown at boot, or by `HealthRegistry.register`, when two indicators share a name. The
+ * message names both, with their modules, and says what to do: for two instances of one class
+ * (the class provided in two modules), provide it in one module and export it; for two
+ * indicators, give one of them another name.
  */
 export class DuplicateHealthIndicatorError extends HealthModuleError {
   override name = 'DuplicateHealthIndicatorError';
-  constructor(name: string, source: string, existing: string) {
-    super(HealthMessages.duplicateName(name, source, existing));
+  /**
+   * @param name - the name both have.
+   * @param added - the indicator being registered.
+   * @param existing - the indicator registered first.
+   * @param sameClass - the class name when both are instances of one class.
+   */
+  constructor(
+    name: string,
+    added: HealthIndicatorOrigin,
+    existing: HealthIndicatorOrigin,
+    sameClass?: string,
+  ) {
+    super(HealthMessages.duplicateName(name, existing, added, sameClass));
   }
 }
 

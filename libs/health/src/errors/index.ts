@@ -8,3 +8,4 @@ export {
   MissingOptionalDependencyError,
   HealthModuleImportedTwiceError,
 } from './health.errors';
+export type { HealthIndicatorOrigin } from './health-indicator-origin';
