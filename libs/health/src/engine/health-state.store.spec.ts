@@ -94,6 +94,23 @@ describe('HealthStateStore', () => {
     });
   });
 
+  it('counts an indicator tracked before bootstrap at once: readiness fails closed until its first result', () => {
+    jest.useFakeTimers();
+    try {
+      store.track(definition('db', { timeoutMs: 100 }));
+      store.markBootstrapped();
+
+      expect(store.isJoining('db')).toBe(false);
+      expect(store.group('readiness')?.status).toBe('down');
+      jest.advanceTimersByTime(1_000);
+      expect(store.group('readiness')?.status).toBe('down');
+      store.record('db', result('up', 1));
+      expect(store.group('readiness')?.status).toBe('up');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   describe('an indicator tracked after bootstrap (a run-time registration)', () => {
     beforeEach(() => {
       jest.useFakeTimers();
