@@ -64,7 +64,6 @@ function keyWords(key: string): string[] {
  * @internal
  */
 export function secretKeyKind(key: string): SecretKeyKind {
-  if (key.length > 200) return null;
   const words = keyWords(key);
   if (words.length === 0) return null;
   if (SECRET_KEY_STEMS.test(words.join(''))) return 'always';
