@@ -99,6 +99,8 @@ export {
   DuplicateHealthIndicatorError,
   HealthIndicatorScopeError,
   MissingOptionalDependencyError,
+  HealthModuleImportedTwiceError,
+  type HealthIndicatorOrigin,
 } from './errors';
 export type { OptionProblem } from './options/validate-options';
 export {
