@@ -204,7 +204,9 @@ const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string | ((...args: strin
  * - the arguments of a Redis `AUTH` / `HELLO` command that ioredis attaches to its errors;
  * - the value of every `key=value`, `key: value` or `"key":"value"` pair, URL query parameters
  *   included, whose key names a secret (`password`, `dbPassword`, `x-api-key`, `access_token`,
- *   `client_secret`, `set-cookie`, … — the rule of {@link secretKeyKind}).
+ *   `client_secret`, `set-cookie`, …: a key containing password, passwd, passphrase, secret,
+ *   credential, apikey, accesskey, privatekey, authorization or cookie, or whose last word is
+ *   token, tokens, pass or auth).
  *
  * @param text - any text that may leave the process (a message, a log line, a string in data).
  * @returns the text with secrets replaced.
