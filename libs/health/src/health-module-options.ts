@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import type { HealthStatus } from './check';
 import {
   HEALTH_DETAILS_MODES,
@@ -14,7 +14,13 @@ import {
 import type { BuiltInIndicator } from './indicators/core/built-in-indicator';
 import { isBuiltInIndicator } from './indicators/core/built-in-indicator';
 import { kindOf } from './indicators/core/positional';
-import { IntegerInRange, IsFunctionArray, IsHttpStatusMap } from './options/option-rules';
+import {
+  BooleanOption,
+  HttpStatusCodesFromStrings,
+  IntegerInRange,
+  IsFunctionArray,
+  IsHttpStatusMap,
+} from './options/option-rules';
 import {
   IsHealthFormatOption,
   resolveFormatOption,
@@ -28,12 +34,17 @@ import {
   type HealthLoggerOption,
 } from './logging/health-log.options';
 import {
-  findMetricsOptionProblems,
   resolveMetricsOptions,
+  validateMetricsOptions,
   type HealthMetricsOptions,
   type ResolvedHealthMetricsOptions,
 } from './metrics/health-metrics.options';
-import { findOptionProblems, type OptionProblem } from './options/validate-options';
+import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
+import {
+  findOptionProblems,
+  validateOptions,
+  type OptionProblem,
+} from './options/validate-options';
 
 /**
  * The HTTP status codes a probe answers for each status of its group.
@@ -67,6 +78,16 @@ export interface HealthStreamOptions {
 
 /**
  * Options of {@link HealthModule}, resolvable asynchronously through `forRootAsync`.
+ *
+ * Values from configuration: every numeric option, at any depth (`defaults.timeoutMs`,
+ * `stream.heartbeatMs`, `httpStatus.readiness.down`, `metrics.durationBucketsSeconds`, …), also
+ * takes a string holding a plain decimal number (`"100"`, `" 250 "`), and every boolean option
+ * (`fastPath`, `logger`, `metrics`, `metrics.enabled`, …) takes `"true"` or `"false"`, because
+ * `ConfigService.get()` returns environment variables as strings. They are converted before
+ * validation. Any other string (`"100ms"`, `"1e3"`, `""`, `"yes"`) fails the boot with
+ * `InvalidHealthModuleOptionsError` naming the option and the value and ending "got a string;
+ * convert it with Number()" (or "convert it to a boolean"). The types stay `number` and
+ * `boolean`: a string typed as one comes from an `any`, as `ConfigService.get()` returns.
  *
  * @example
  * ```ts
@@ -346,6 +367,7 @@ export class HealthModuleOptionsSchema implements HealthModuleOptions {
   defaults?: HealthIndicatorTimingSchema;
 
   @IsOptional()
+  @HttpStatusCodesFromStrings()
   @IsHttpStatusMap()
   httpStatus?: Record<string, HealthHttpStatusMapping>;
 
@@ -382,7 +404,7 @@ export class HealthModuleOptionsSchema implements HealthModuleOptions {
   format?: HealthFormatOption;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   fastPath?: boolean;
 }
 
@@ -394,15 +416,15 @@ export class HealthModuleRouteOptionsSchema implements HealthModuleRouteOptions 
   path?: string;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   aliases?: boolean;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   dashboard?: boolean;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   isGlobal?: boolean;
 
   @IsOptional()
@@ -465,22 +487,47 @@ const INDICATORS_RULE =
  * @internal
  */
 export function findModuleOptionProblems(raw: unknown): OptionProblem[] {
+  return validateModuleOptions(raw).problems;
+}
+
+/**
+ * Validates module options as {@link findModuleOptionProblems} does, and returns them with the
+ * strings the module converts converted (`defaults: { timeoutMs: "100" }` → `100`; see
+ * `validateOptions`), ready for {@link resolveHealthModuleOptions}.
+ *
+ * @internal
+ */
+export function validateModuleOptions(raw: unknown): {
+  problems: OptionProblem[];
+  options: HealthModuleOptions | undefined;
+} {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return findOptionProblems(HealthModuleOptionsSchema, raw);
+    return {
+      problems: findOptionProblems(HealthModuleOptionsSchema, raw),
+      options: raw as HealthModuleOptions | undefined,
+    };
   }
   const { indicators, logger, metrics, ...rest } = raw as Record<string, unknown>;
-  const problems = findOptionProblems(HealthModuleOptionsSchema, rest);
-  if (logger !== undefined && typeof logger !== 'boolean' && !isLoggerService(logger)) {
+  const validated = validateOptions(HealthModuleOptionsSchema, rest);
+  const problems = validated.problems;
+  const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
+  if (logging !== undefined && typeof logging !== 'boolean' && !isLoggerService(logging)) {
     const value = typeof logger === 'object' && logger !== null ? kindOf(logger) : logger;
-    problems.push({ option: 'logger', value, allowed: LOGGER_RULE });
+    const advice = logging instanceof UnconvertedOptionString ? `; ${logging.advice}` : '';
+    problems.push({ option: 'logger', value, allowed: `${LOGGER_RULE}${advice}` });
   }
-  problems.push(...findMetricsOptionProblems(metrics));
-  if (indicators === undefined) return problems;
+  const metricsOption = validateMetricsOptions(metrics);
+  problems.push(...metricsOption.problems);
+  const options = {
+    ...(validated.value as Record<string, unknown>),
+    ...(indicators === undefined ? {} : { indicators }),
+    ...(logging === undefined ? {} : { logger: logging }),
+    ...(metricsOption.value === undefined ? {} : { metrics: metricsOption.value }),
+  } as HealthModuleOptions;
+  if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {
-    return [
-      ...problems,
-      { option: 'indicators', value: kindOf(indicators), allowed: INDICATORS_RULE },
-    ];
+    problems.push({ option: 'indicators', value: kindOf(indicators), allowed: INDICATORS_RULE });
+    return { problems, options };
   }
   indicators.forEach((item: unknown, index) => {
     if (!isBuiltInIndicator(item)) {
@@ -491,7 +538,7 @@ export function findModuleOptionProblems(raw: unknown): OptionProblem[] {
       });
     }
   });
-  return problems;
+  return { problems, options };
 }
 
 /** @internal */

@@ -13,7 +13,7 @@ import { createHealthControllers, type ResolvedRouteOptions } from './http/healt
 import { createStreamController } from './stream/health-stream.controller';
 import { documentHealthControllers } from './openapi/health-openapi';
 import { createMetricsController } from './metrics/health-metrics.controller';
-import { findOptionProblems } from './options/validate-options';
+import { validateOptions } from './options/validate-options';
 
 /**
  * Builds the module's `forRoot` / `forRootAsync` with Nest's `ConfigurableModuleBuilder`. The
@@ -78,8 +78,9 @@ export function resolveRouteOptions(extras: HealthModuleRouteOptions): ResolvedR
     isGlobal: extras.isGlobal,
     decorators: extras.decorators,
   };
-  const problems = findOptionProblems(HealthModuleRouteOptionsSchema, picked);
-  if (problems.length > 0) throw new InvalidHealthModuleOptionsError(problems);
+  const validated = validateOptions(HealthModuleRouteOptionsSchema, picked);
+  if (validated.problems.length > 0) throw new InvalidHealthModuleOptionsError(validated.problems);
+  Object.assign(picked, validated.value);
   const path = (picked.path ?? HEALTH_MODULE_DEFAULTS.path).replace(/^\/+|\/+$/g, '');
   return {
     path,
