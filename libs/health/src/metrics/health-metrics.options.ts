@@ -70,7 +70,9 @@ export interface HealthMetricsOptions {
   registry?: PrometheusRegistryLike;
   /**
    * Serve the metrics at `GET /<path>/metrics` (for callers the details policy admits; others
-   * get 403). Not served, that route answers 404.
+   * get 403). Not served, that route is not mapped with `forRoot` (nor logged by Nest's
+   * `RouterExplorer`), and answers 404 with `forRootAsync` (whose options arrive after Nest has
+   * fixed the routes).
    * @default true without `registry`, false with one (your app serves its registry itself)
    */
   endpoint?: boolean;
