@@ -183,11 +183,14 @@ export interface HealthModuleOptions {
   details?: HealthDetailsMode;
   /**
    * Admits callers to the details (`details: 'local'` or `'authorized'`): a function
-   * `(request) => boolean | Promise<boolean>` (admitted when it returns `true`), or a Nest guard
-   * class, called with an HTTP `ExecutionContext` of the health endpoint (a guard that throws
-   * means not admitted). A guard is taken from the app's providers when registered in any
-   * module, otherwise created once at init. Required with `details: 'authorized'`.
+   * `(request) => boolean | Promise<boolean>` (admitted when it returns `true`; see
+   * {@link HealthAuthorizeFunction}: its `request` is a {@link HealthRequest}, or declare it as
+   * Express's `Request` or Fastify's `FastifyRequest`), or a Nest guard class, called with an
+   * HTTP `ExecutionContext` of the health endpoint (a guard that throws means not admitted). A
+   * guard is taken from the app's providers when registered in any module, otherwise created
+   * once at init. Required with `details: 'authorized'`.
    * @example `authorize: (req) => req.headers['x-health-token'] === process.env.HEALTH_TOKEN`
+   * @example `authorize: (req: Request) => req.get('x-health-token') === process.env.HEALTH_TOKEN` (Express)
    * @example `authorize: JwtAuthGuard`
    */
   authorize?: HealthAuthorize;

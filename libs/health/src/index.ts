@@ -74,6 +74,7 @@ export {
   type HealthDetailsMode,
   type HealthAuthorize,
   type HealthAuthorizeFunction,
+  type HealthRequest,
   type HealthDetailsTarget,
 } from './details';
 export { HealthShutdown, type HealthShutdownPhase } from './shutdown';

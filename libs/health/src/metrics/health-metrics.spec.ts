@@ -177,7 +177,7 @@ describe('Prometheus metrics', () => {
     const token = await boot({
       metrics: true,
       details: 'authorized',
-      authorize: (req) => (req as { headers: Record<string, string> }).headers['x-token'] === 's3',
+      authorize: (req) => req.headers['x-token'] === 's3',
     });
     await request(token.getHttpServer()).get('/health/metrics').expect(403);
     await request(token.getHttpServer()).get('/health/metrics').set('x-token', 's3').expect(200);
