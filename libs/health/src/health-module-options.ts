@@ -259,14 +259,17 @@ export interface HealthModuleRouteOptions {
   /**
    * The route prefix of the health endpoints: `GET /<path>/live`, `/<path>/ready`,
    * `/<path>/startup`, `/<path>/group/:name`, and `GET /<path>` for the details. An app's global
-   * prefix applies in front of it. Letters, digits, `-`, `_`, `.` and `/`; no leading or
+   * prefix applies in front of it (`/api/health/ready`), unless the app keeps the health routes
+   * out of it with `app.setGlobalPrefix('api', { exclude: healthPrefixExclusions() })` (see
+   * {@link healthPrefixExclusions}). Letters, digits, `-`, `_`, `.` and `/`; no leading or
    * trailing slash needed.
    * @default 'health'
    */
   path?: string;
   /**
    * Also serve `GET /livez`, `/readyz` and `/startupz` at the root (under the app's global prefix,
-   * if any), the names the Kubernetes API server uses for its own probes.
+   * if any, unless excluded with {@link healthPrefixExclusions}), the names the Kubernetes API
+   * server uses for its own probes.
    * @default true
    */
   aliases?: boolean;

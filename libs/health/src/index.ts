@@ -62,6 +62,7 @@ export {
 export { HEALTH_LOG_CONTEXT, type HealthLoggerOption } from './logging';
 export {
   HEALTH_ENDPOINT_METADATA,
+  healthPrefixExclusions,
   isHealthEndpoint,
   REASON_WITHHELD,
   type HealthProbeBody,
