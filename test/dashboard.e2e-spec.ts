@@ -89,10 +89,83 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
     expect(blocked.filter((u) => !u.includes('/health/stream'))).toEqual([]);
   });
 
+  // Express serves a path with a trailing slash as the path without (strict routing is off);
+  // Fastify answers 404 to it unless its `ignoreTrailingSlash` is set.
+  const URL_FORMS: readonly (readonly [string, boolean])[] = [
+    ['/health/dashboard', true],
+    ['/health/dashboard?from=bookmark', true],
+    ['/health/dashboard/', adapter === 'express'],
+    ['/health/dashboard/?from=bookmark', adapter === 'express'],
+  ];
+
+  it.each(URL_FORMS)(
+    'at %s (served: %s), finds its stream and shows the live status',
+    async (form, served) => {
+      const response = await app.get(form);
+      expect(response.status).toBe(served ? 200 : 404);
+      if (!served) return;
+      const other = await browser.newPage();
+      try {
+        const streams: string[] = [];
+        other.on('request', (request) => {
+          if (request.url().includes('stream')) streams.push(new URL(request.url()).pathname);
+        });
+        await other.goto(`${await app.app.getUrl()}${form}`);
+        await other.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
+        await other.locator('#overall[data-status="up"]').waitFor({ timeout: 5_000 });
+        await expect(other.locator('tr[data-check="database"] .badge').textContent()).resolves.toBe(
+          'up',
+        );
+        expect(new Set(streams)).toEqual(new Set(['/health/stream']));
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
   it('says it is reconnecting when the stream drops', async () => {
     await page.evaluate('window.stop()');
     // window.stop() closes the EventSource; the page reports it and reconnects by itself.
     await page.locator('#connection:not([data-state="live"])').waitFor({ timeout: 5_000 });
     await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
   });
+});
+
+describe.each(HTTP_ADAPTERS)('on %s, the dashboard under a global prefix', (adapter) => {
+  let app: RunningExampleApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await exampleApp(adapter).withGlobalPrefix('api').start();
+    await waitFor(() => app.get('/api/health/ready').expect(200));
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it.each(['/api/health/dashboard', '/api/health/dashboard/?from=bookmark'])(
+    'at %s, reads /api/health/stream and shows the live status',
+    async (form) => {
+      const served = (await app.get(form)).status === 200;
+      // Express serves the trailing-slash form; Fastify answers it 404 (ignoreTrailingSlash off).
+      expect(served).toBe(adapter === 'express' || !form.includes('/?'));
+      if (!served) return;
+      const page = await browser.newPage();
+      try {
+        const streams: string[] = [];
+        page.on('request', (request) => {
+          if (request.url().includes('stream')) streams.push(new URL(request.url()).pathname);
+        });
+        await page.goto(`${await app.app.getUrl()}${form}`);
+        await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
+        await page.locator('#overall[data-status="up"]').waitFor({ timeout: 5_000 });
+        expect(new Set(streams)).toEqual(new Set(['/api/health/stream']));
+      } finally {
+        await page.close();
+      }
+    },
+  );
 });
