@@ -28,11 +28,11 @@ export interface HealthRequest {
    * a proxy the framework is told to trust (Express's `trust proxy`, Fastify's `trustProxy`),
    * the address from `X-Forwarded-For`.
    */
-  readonly ip?: string;
+  readonly ip?: string | undefined;
   /** The HTTP method, e.g. `GET`. */
-  readonly method?: string;
+  readonly method?: string | undefined;
   /** The request URL: path and query string, e.g. `/health?verbose`. */
-  readonly url?: string;
+  readonly url?: string | undefined;
 }
 
 /**
