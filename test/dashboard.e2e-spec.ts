@@ -1,3 +1,6 @@
+import { Module, type INestApplication } from '@nestjs/common';
+import { NestFactory, RouterModule } from '@nestjs/core';
+import { HealthModule, HealthRegistry, up } from 'nest-health';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -163,6 +166,51 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard under a global prefix', (adap
         await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
         await page.locator('#overall[data-status="up"]').waitFor({ timeout: 5_000 });
         expect(new Set(streams)).toEqual(new Set(['/api/health/stream']));
+      } finally {
+        await page.close();
+      }
+    },
+  );
+});
+
+describe('the dashboard of a module mounted with RouterModule', () => {
+  let app: INestApplication;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    @Module({
+      imports: [
+        HealthModule.forRoot({ logger: false }),
+        RouterModule.register([{ path: 'ops', module: HealthModule }]),
+      ],
+    })
+    class OpsModule {}
+    app = await NestFactory.create(OpsModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    app.get(HealthRegistry).register(() => up(), { name: 'ops-check' });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it.each(['/ops/health/dashboard', '/ops/health/dashboard/'])(
+    'at %s, reads /ops/health/stream and shows the live status',
+    async (form) => {
+      const page = await browser.newPage();
+      try {
+        const streams: string[] = [];
+        page.on('request', (request) => {
+          if (request.url().includes('stream')) streams.push(new URL(request.url()).pathname);
+        });
+        await page.goto(`${await app.getUrl()}${form}`);
+        await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
+        await page.locator('tr[data-check="ops-check"] .badge[data-status="up"]').waitFor({
+          timeout: 5_000,
+        });
+        expect(new Set(streams)).toEqual(new Set(['/ops/health/stream']));
       } finally {
         await page.close();
       }
