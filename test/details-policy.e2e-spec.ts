@@ -120,10 +120,7 @@ describe.each(HTTP_ADAPTERS)('on %s, the details policy of the example app', (ad
       app = await exampleApp(adapter)
         .withHealthOptions({
           details: 'authorized',
-          authorize: (request) =>
-            (request as { headers: Record<string, string | undefined> }).headers[
-              'x-health-token'
-            ] === 'let-me-in',
+          authorize: (request) => request.headers['x-health-token'] === 'let-me-in',
         })
         .start();
       await waitFor(() => app.get('/health/ready').expect(200));

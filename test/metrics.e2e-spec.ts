@@ -193,3 +193,37 @@ describe.each(HTTP_ADAPTERS)('on %s, metric labels of an indicator with secrets'
     expect(response.text).not.toContain(SECRET);
   });
 });
+
+describe.each(HTTP_ADAPTERS)('on %s, the metrics route', (adapter) => {
+  let app: RunningExampleApp | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  const mapped = (running: RunningExampleApp) =>
+    running.logs.linesOf('log', 'RouterExplorer').filter((line) => line.includes('/metrics'));
+
+  it('is neither mapped nor logged when metrics are off', async () => {
+    app = await exampleApp(adapter).start();
+    expect(mapped(app)).toEqual([]);
+    expect(app.logs.linesOf('log', 'RouterExplorer')).toContain(
+      'Mapped {/health/ready, GET} route',
+    );
+    await app.get('/health/metrics').expect(404);
+  });
+
+  it('is not mapped when the metrics go into a registry of the app (endpoint off)', async () => {
+    app = await exampleApp(adapter)
+      .withHealthOptions({ metrics: { registry: new Registry() } })
+      .start();
+    expect(mapped(app)).toEqual([]);
+  });
+
+  it('is mapped, logged once and served when metrics are on', async () => {
+    app = await exampleApp(adapter).withHealthOptions({ metrics: true }).start();
+    expect(mapped(app)).toEqual(['Mapped {/health/metrics, GET} route']);
+    await app.get('/health/metrics').expect(200);
+  });
+});

@@ -124,6 +124,16 @@ describe('nest-health-probe against what is not a healthy app', () => {
     expect(run.stderr).not.toContain('SuperSecret123');
   });
 
+  it.each([['--help'], ['-h'], ['http://127.0.0.1:1/', '--help']])(
+    'prints the usage to stdout and exits 0 for %s',
+    async (...args) => {
+      const run = await runCli(...args);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^usage: nest-health-probe <url> \[--timeout <duration>\]/);
+      expect(run.stdout).toContain('Exit status: 0');
+    },
+  );
+
   it.each([
     [[], 'usage: nest-health-probe <url>'],
     [['not a url'], 'invalid URL'],

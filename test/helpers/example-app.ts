@@ -20,6 +20,9 @@ import { CapturingLogger } from './capturing-logger';
 import { recordProcessErrors, type ProcessErrorRecorder } from './process-errors';
 import { waitFor, type WaitForOptions } from './wait-for';
 
+/** The options of `app.setGlobalPrefix()` (`exclude`). */
+type GlobalPrefixOptions = Parameters<INestApplication['setGlobalPrefix']>[1];
+
 /** Every HTTP platform the app runs on; specs run once per platform. */
 export const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
 
@@ -54,6 +57,7 @@ export class ExampleAppBuilder {
   private healthDefaults: HealthIndicatorTiming = FAST_HEALTH_CHECKS;
   private healthOptions: Omit<HealthModuleOptions, 'defaults'> = {};
   private host = '127.0.0.1';
+  private globalPrefix: { prefix: string; options?: GlobalPrefixOptions } | undefined;
 
   constructor(private readonly adapter: HttpAdapterName) {}
 
@@ -93,6 +97,12 @@ export class ExampleAppBuilder {
     return this;
   }
 
+  /** Calls `app.setGlobalPrefix(prefix, options)` before the app listens, as a `main.ts` would. */
+  withGlobalPrefix(prefix: string, options?: GlobalPrefixOptions): this {
+    this.globalPrefix = { prefix, options };
+    return this;
+  }
+
   /** Adds health module options (other than `defaults`, see {@link withHealthDefaults}). */
   withHealthOptions(options: Omit<HealthModuleOptions, 'defaults'>): this {
     this.healthOptions = { ...this.healthOptions, ...options };
@@ -120,6 +130,8 @@ export class ExampleAppBuilder {
         config: { health: { ...this.healthOptions, defaults: this.healthDefaults } },
         logger,
       });
+      if (this.globalPrefix)
+        app.setGlobalPrefix(this.globalPrefix.prefix, this.globalPrefix.options);
       await app.listen(0, this.host);
       return new RunningExampleApp(app, logger, processErrors);
     } catch (error) {

@@ -15,6 +15,19 @@ const https = require('node:https');
 const NAME = 'nest-health-probe';
 const DEFAULT_TIMEOUT_MS = 2000;
 const USAGE = `usage: ${NAME} <url> [--timeout <duration>]   (duration: 500ms, 2s, or seconds; default 2s)`;
+const HELP = `${USAGE}
+
+GETs <url> once (one connection, no keep-alive) and exits with its verdict, for a Docker
+HEALTHCHECK in an image without curl or wget.
+
+Options:
+  -t, --timeout <duration>  for the whole exchange, connection included (500ms, 2s, or seconds;
+                            default 2s, at most 1 hour)
+  -h, --help                print this help and exit
+
+Exit status: 0 when the answer is 2xx; 1 otherwise (another status, a timeout, a refused
+connection, invalid arguments), with one line of reason on stderr.
+`;
 
 /**
  * Reads a duration: `250ms`, `2s`, `1.5s`, or a bare number of seconds.
@@ -30,14 +43,14 @@ function parseDuration(text) {
 
 /**
  * @param {string[]} argv - the arguments after the script
- * @returns {{ url: URL, timeoutMs: number } | { error: string }}
+ * @returns {{ url: URL, timeoutMs: number } | { help: true } | { error: string }}
  */
 function parseArgs(argv) {
   let target;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return { error: USAGE };
+    if (arg === '-h' || arg === '--help') return { help: true };
     let duration;
     if (arg === '--timeout' || arg === '-t') duration = argv[(i += 1)];
     else if (arg.startsWith('--timeout=')) duration = arg.slice('--timeout='.length);
@@ -114,6 +127,11 @@ function probe(url, timeoutMs) {
 
 async function main() {
   const parsed = parseArgs(process.argv.slice(2));
+  if ('help' in parsed) {
+    process.stdout.write(HELP);
+    process.exitCode = 0;
+    return;
+  }
   if ('error' in parsed) {
     process.stderr.write(`${NAME}: ${parsed.error}\n`);
     process.exitCode = 1;

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import type { HealthStatus } from './check';
 import {
   HEALTH_DETAILS_MODES,
@@ -14,7 +14,13 @@ import {
 import type { BuiltInIndicator } from './indicators/core/built-in-indicator';
 import { isBuiltInIndicator } from './indicators/core/built-in-indicator';
 import { kindOf } from './indicators/core/positional';
-import { IntegerInRange, IsFunctionArray, IsHttpStatusMap } from './options/option-rules';
+import {
+  BooleanOption,
+  HttpStatusCodesFromStrings,
+  IntegerInRange,
+  IsFunctionArray,
+  IsHttpStatusMap,
+} from './options/option-rules';
 import {
   IsHealthFormatOption,
   resolveFormatOption,
@@ -28,12 +34,17 @@ import {
   type HealthLoggerOption,
 } from './logging/health-log.options';
 import {
-  findMetricsOptionProblems,
   resolveMetricsOptions,
+  validateMetricsOptions,
   type HealthMetricsOptions,
   type ResolvedHealthMetricsOptions,
 } from './metrics/health-metrics.options';
-import { findOptionProblems, type OptionProblem } from './options/validate-options';
+import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
+import {
+  findOptionProblems,
+  validateOptions,
+  type OptionProblem,
+} from './options/validate-options';
 
 /**
  * The HTTP status codes a probe answers for each status of its group.
@@ -67,6 +78,16 @@ export interface HealthStreamOptions {
 
 /**
  * Options of {@link HealthModule}, resolvable asynchronously through `forRootAsync`.
+ *
+ * Values from configuration: every numeric option, at any depth (`defaults.timeoutMs`,
+ * `stream.heartbeatMs`, `httpStatus.readiness.down`, `metrics.durationBucketsSeconds`, …), also
+ * takes a string holding a plain decimal number (`"100"`, `" 250 "`), and every boolean option
+ * (`fastPath`, `logger`, `metrics`, `metrics.enabled`, …) takes `"true"` or `"false"`, because
+ * `ConfigService.get()` returns environment variables as strings. They are converted before
+ * validation. Any other string (`"100ms"`, `"1e3"`, `""`, `"yes"`) fails the boot with
+ * `InvalidHealthModuleOptionsError` naming the option and the value and ending "got a string;
+ * convert it with Number()" (or "convert it to a boolean"). The types stay `number` and
+ * `boolean`: a string typed as one comes from an `any`, as `ConfigService.get()` returns.
  *
  * @example
  * ```ts
@@ -162,11 +183,14 @@ export interface HealthModuleOptions {
   details?: HealthDetailsMode;
   /**
    * Admits callers to the details (`details: 'local'` or `'authorized'`): a function
-   * `(request) => boolean | Promise<boolean>` (admitted when it returns `true`), or a Nest guard
-   * class, called with an HTTP `ExecutionContext` of the health endpoint (a guard that throws
-   * means not admitted). A guard is taken from the app's providers when registered in any
-   * module, otherwise created once at init. Required with `details: 'authorized'`.
+   * `(request) => boolean | Promise<boolean>` (admitted when it returns `true`; see
+   * {@link HealthAuthorizeFunction}: its `request` is a {@link HealthRequest}, or declare it as
+   * Express's `Request` or Fastify's `FastifyRequest`), or a Nest guard class, called with an
+   * HTTP `ExecutionContext` of the health endpoint (a guard that throws means not admitted). A
+   * guard is taken from the app's providers when registered in any module, otherwise created
+   * once at init. Required with `details: 'authorized'`.
    * @example `authorize: (req) => req.headers['x-health-token'] === process.env.HEALTH_TOKEN`
+   * @example `authorize: (req: Request) => req.get('x-health-token') === process.env.HEALTH_TOKEN` (Express)
    * @example `authorize: JwtAuthGuard`
    */
   authorize?: HealthAuthorize;
@@ -235,14 +259,17 @@ export interface HealthModuleRouteOptions {
   /**
    * The route prefix of the health endpoints: `GET /<path>/live`, `/<path>/ready`,
    * `/<path>/startup`, `/<path>/group/:name`, and `GET /<path>` for the details. An app's global
-   * prefix applies in front of it. Letters, digits, `-`, `_`, `.` and `/`; no leading or
+   * prefix applies in front of it (`/api/health/ready`), unless the app keeps the health routes
+   * out of it with `app.setGlobalPrefix('api', { exclude: healthPrefixExclusions() })` (see
+   * {@link healthPrefixExclusions}). Letters, digits, `-`, `_`, `.` and `/`; no leading or
    * trailing slash needed.
    * @default 'health'
    */
   path?: string;
   /**
    * Also serve `GET /livez`, `/readyz` and `/startupz` at the root (under the app's global prefix,
-   * if any), the names the Kubernetes API server uses for its own probes.
+   * if any, unless excluded with {@link healthPrefixExclusions}), the names the Kubernetes API
+   * server uses for its own probes.
    * @default true
    */
   aliases?: boolean;
@@ -381,6 +408,7 @@ export class HealthModuleOptionsSchema implements HealthModuleOptions {
   defaults?: HealthIndicatorTimingSchema;
 
   @IsOptional()
+  @HttpStatusCodesFromStrings()
   @IsHttpStatusMap()
   httpStatus?: Record<string, HealthHttpStatusMapping>;
 
@@ -417,7 +445,7 @@ export class HealthModuleOptionsSchema implements HealthModuleOptions {
   format?: HealthFormatOption;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   fastPath?: boolean;
 }
 
@@ -429,15 +457,15 @@ export class HealthModuleRouteOptionsSchema implements HealthModuleRouteOptions 
   path?: string;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   aliases?: boolean;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   dashboard?: boolean;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   isGlobal?: boolean;
 
   @IsOptional()
@@ -500,22 +528,47 @@ const INDICATORS_RULE =
  * @internal
  */
 export function findModuleOptionProblems(raw: unknown): OptionProblem[] {
+  return validateModuleOptions(raw).problems;
+}
+
+/**
+ * Validates module options as {@link findModuleOptionProblems} does, and returns them with the
+ * strings the module converts converted (`defaults: { timeoutMs: "100" }` → `100`; see
+ * `validateOptions`), ready for {@link resolveHealthModuleOptions}.
+ *
+ * @internal
+ */
+export function validateModuleOptions(raw: unknown): {
+  problems: OptionProblem[];
+  options: HealthModuleOptions | undefined;
+} {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return findOptionProblems(HealthModuleOptionsSchema, raw);
+    return {
+      problems: findOptionProblems(HealthModuleOptionsSchema, raw),
+      options: raw as HealthModuleOptions | undefined,
+    };
   }
   const { indicators, logger, metrics, ...rest } = raw as Record<string, unknown>;
-  const problems = findOptionProblems(HealthModuleOptionsSchema, rest);
-  if (logger !== undefined && typeof logger !== 'boolean' && !isLoggerService(logger)) {
+  const validated = validateOptions(HealthModuleOptionsSchema, rest);
+  const problems = validated.problems;
+  const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
+  if (logging !== undefined && typeof logging !== 'boolean' && !isLoggerService(logging)) {
     const value = typeof logger === 'object' && logger !== null ? kindOf(logger) : logger;
-    problems.push({ option: 'logger', value, allowed: LOGGER_RULE });
+    const advice = logging instanceof UnconvertedOptionString ? `; ${logging.advice}` : '';
+    problems.push({ option: 'logger', value, allowed: `${LOGGER_RULE}${advice}` });
   }
-  problems.push(...findMetricsOptionProblems(metrics));
-  if (indicators === undefined) return problems;
+  const metricsOption = validateMetricsOptions(metrics);
+  problems.push(...metricsOption.problems);
+  const options = {
+    ...(validated.value as Record<string, unknown>),
+    ...(indicators === undefined ? {} : { indicators }),
+    ...(logging === undefined ? {} : { logger: logging }),
+    ...(metricsOption.value === undefined ? {} : { metrics: metricsOption.value }),
+  } as HealthModuleOptions;
+  if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {
-    return [
-      ...problems,
-      { option: 'indicators', value: kindOf(indicators), allowed: INDICATORS_RULE },
-    ];
+    problems.push({ option: 'indicators', value: kindOf(indicators), allowed: INDICATORS_RULE });
+    return { problems, options };
   }
   indicators.forEach((item: unknown, index) => {
     if (!isBuiltInIndicator(item)) {
@@ -526,7 +579,7 @@ export function findModuleOptionProblems(raw: unknown): OptionProblem[] {
       });
     }
   });
-  return problems;
+  return { problems, options };
 }
 
 /** @internal */

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type Provider, type ValueProvider } from '@nestjs/common';
 import { InvalidHealthModuleOptionsError } from './errors';
 import { HEALTH_ROUTE_OPTIONS } from './health.constants';
 import {
@@ -13,7 +13,14 @@ import { createHealthControllers, type ResolvedRouteOptions } from './http/healt
 import { createStreamController } from './stream/health-stream.controller';
 import { documentHealthControllers } from './openapi/health-openapi';
 import { createMetricsController } from './metrics/health-metrics.controller';
-import { findOptionProblems } from './options/validate-options';
+import {
+  resolveMetricsOptions,
+  validateMetricsOptions,
+  type HealthMetricsOptions,
+} from './metrics/health-metrics.options';
+import { validateOptions } from './options/validate-options';
+
+const MODULE_OPTIONS_TOKEN = 'HEALTH:MODULE_OPTIONS';
 
 /**
  * Builds the module's `forRoot` / `forRootAsync` with Nest's `ConfigurableModuleBuilder`. The
@@ -35,7 +42,7 @@ export const {
   ASYNC_OPTIONS_TYPE: HEALTH_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<HealthModuleOptions>({
   moduleName: 'Health',
-  optionsInjectionToken: 'HEALTH:MODULE_OPTIONS',
+  optionsInjectionToken: MODULE_OPTIONS_TOKEN,
 })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createHealthOptions')
@@ -56,7 +63,7 @@ export const {
           documentHealthControllers([
             ...createHealthControllers(route),
             createStreamController(route.path),
-            createMetricsController(route.path),
+            ...(servesMetrics(definition.providers) ? [createMetricsController(route.path)] : []),
             ...(route.dashboard ? [createDashboardController(route.path)] : []),
           ]),
           route.decorators,
@@ -69,6 +76,31 @@ export const {
     },
   )
   .build();
+
+/**
+ * Whether the module may serve `GET /<path>/metrics`, read when the module is defined (routes
+ * are fixed then): with `forRoot`, only when its options turn metrics on with their endpoint
+ * (`metrics: true`, or `metrics: { ... }` without `registry` or with `endpoint: true`), so that
+ * an app without metrics maps no metrics route and logs none. With `forRootAsync` the options
+ * come from a factory at boot: the route is mapped, and answers 404 when metrics are off.
+ *
+ * @internal
+ */
+export function servesMetrics(providers: readonly Provider[] | undefined): boolean {
+  const given = (providers ?? []).find(
+    (provider): provider is ValueProvider =>
+      typeof provider === 'object' &&
+      'provide' in provider &&
+      provider.provide === MODULE_OPTIONS_TOKEN &&
+      'useValue' in provider,
+  );
+  if (!given) return true; // forRootAsync: known at boot only
+  const options = given.useValue as { metrics?: unknown } | undefined;
+  const { problems, value } = validateMetricsOptions(options?.metrics);
+  if (problems.length > 0) return true; // the boot fails with the problems
+  const metrics = resolveMetricsOptions(value as HealthMetricsOptions | boolean | undefined);
+  return metrics.enabled && metrics.endpoint;
+}
 
 /**
  * Validates the route options and applies their defaults.
@@ -84,8 +116,9 @@ export function resolveRouteOptions(extras: HealthModuleRouteOptions): ResolvedR
     isGlobal: extras.isGlobal,
     decorators: extras.decorators,
   };
-  const problems = findOptionProblems(HealthModuleRouteOptionsSchema, picked);
-  if (problems.length > 0) throw new InvalidHealthModuleOptionsError(problems);
+  const validated = validateOptions(HealthModuleRouteOptionsSchema, picked);
+  if (validated.problems.length > 0) throw new InvalidHealthModuleOptionsError(validated.problems);
+  Object.assign(picked, validated.value);
   const path = (picked.path ?? HEALTH_MODULE_DEFAULTS.path).replace(/^\/+|\/+$/g, '');
   return {
     path,

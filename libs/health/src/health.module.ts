@@ -14,8 +14,8 @@ import {
   HEALTH_OPTIONS_TYPE,
 } from './health.module-definition';
 import {
-  findModuleOptionProblems,
   resolveHealthModuleOptions,
+  validateModuleOptions,
   type HealthModuleOptions,
   type ResolvedHealthModuleOptions,
 } from './health-module-options';
@@ -32,10 +32,10 @@ import { HealthMetrics } from './metrics/health-metrics.service';
 import { HealthChangeHooks } from './hooks/health-change-hooks';
 import { BuiltInIndicatorsLifecycle } from './indicators/core/built-in-indicators.lifecycle';
 
-function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
-  const problems = findModuleOptionProblems(raw);
+function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
+  const { problems, options } = validateModuleOptions(raw);
   if (problems.length > 0) throw new InvalidHealthModuleOptionsError(problems);
-  return resolveHealthModuleOptions(raw);
+  return resolveHealthModuleOptions(options);
 }
 
 /**
@@ -101,12 +101,18 @@ function importsHealthModule(entry: unknown): boolean {
  * export class AppModule {}
  * ```
  * @example
+ * Options from `@nestjs/config` (environment variables are strings: numeric options take a
+ * plain decimal string such as `"500"`, boolean options `"true"` / `"false"`):
  * ```ts
+ * // ConfigModule and ConfigService are @nestjs/config's
  * HealthModule.forRootAsync({
- *   path: 'health',              // route options stay synchronous
+ *   path: 'health', // route options stay synchronous
  *   imports: [ConfigModule],
  *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => ({ defaults: { timeoutMs: config.get('HEALTH_TIMEOUT_MS') } }),
+ *   useFactory: (config: ConfigService) => ({
+ *     defaults: { timeoutMs: config.get('HEALTH_TIMEOUT_MS', 1_000) },
+ *     fastPath: config.get('HEALTH_FAST_PATH', false),
+ *   }),
  * });
  * ```
  */
@@ -115,7 +121,7 @@ function importsHealthModule(entry: unknown): boolean {
   providers: [
     {
       provide: HEALTH_RESOLVED_OPTIONS,
-      useFactory: validateModuleOptions,
+      useFactory: resolveModuleOptions,
       inject: [HEALTH_MODULE_OPTIONS],
     },
     HealthRegistry,
@@ -178,6 +184,9 @@ export class HealthModule extends ConfigurableHealthModule implements NestModule
    * Configures the module with options from a factory, class or existing provider
    * (`useFactory` + `inject`, `useClass`, `useExisting`). Route options (`path`, `aliases`,
    * `isGlobal`) are given beside them, synchronously.
+   *
+   * Numeric and boolean options may be strings from configuration (`"500"`, `"true"`); see
+   * {@link HealthModuleOptions}.
    *
    * @throws InvalidHealthModuleOptionsError when the resolved options are invalid, at boot.
    */

@@ -63,6 +63,7 @@ export {
 export { HEALTH_LOG_CONTEXT, type HealthLoggerOption } from './logging';
 export {
   HEALTH_ENDPOINT_METADATA,
+  healthPrefixExclusions,
   isHealthEndpoint,
   REASON_WITHHELD,
   type HealthProbeBody,
@@ -75,6 +76,7 @@ export {
   type HealthDetailsMode,
   type HealthAuthorize,
   type HealthAuthorizeFunction,
+  type HealthRequest,
   type HealthDetailsTarget,
 } from './details';
 export { HealthShutdown, type HealthShutdownPhase } from './shutdown';

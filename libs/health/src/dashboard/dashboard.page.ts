@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The dashboard's script. It opens `stream?interval=2` relative to the page (so it works under
- * any prefix), renders with `textContent` only (messages are never parsed as HTML), and keeps the
- * last 60 latency points per indicator for its sparkline.
+ * The dashboard's script. It opens the stream beside the page: the page's path without its
+ * trailing slashes and with its last segment (`dashboard`) replaced by `stream`, so
+ * `/health/dashboard`, `/health/dashboard/`, `/api/health/dashboard?x=1` and a path given by
+ * `RouterModule` all find `<same prefix>/stream` (a URL relative to the page would miss it under
+ * a trailing slash). It renders with `textContent` only (messages are never parsed as HTML), and
+ * keeps the last 60 latency points per indicator for its sparkline.
  */
 const SCRIPT = String.raw`
 (() => {
@@ -143,8 +146,11 @@ const SCRIPT = String.raw`
     el.textContent = text;
   }
 
+  // The stream is the page's sibling, whatever the URL's form (see the comment above SCRIPT).
+  const STREAM = location.pathname.replace(/\/+$/, '').replace(/[^/]*$/, 'stream') + '?interval=2';
+
   function connect() {
-    const source = new EventSource('stream?interval=2');
+    const source = new EventSource(STREAM);
     source.addEventListener('open', () => connection('live', 'live'));
     source.addEventListener('error', () => {
       connection(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting', source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…');

@@ -9,7 +9,10 @@ import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.page';
 export function createDashboardController(path: string): Type {
   @Controller({ path, version: VERSION_NEUTRAL })
   class HealthDashboardController {
-    /** The dashboard page; it reads `stream` relative to its own URL. */
+    /**
+     * The dashboard page; it reads `<path>/stream`, found from its own URL's path (with or
+     * without a trailing slash, under any global prefix or `RouterModule` path).
+     */
     @Get('dashboard')
     @Header('Content-Type', 'text/html; charset=utf-8')
     @Header('Cache-Control', 'no-store')

@@ -2,13 +2,12 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
-  IsBoolean,
   IsIn,
   IsOptional,
   IsString,
   Matches,
 } from 'class-validator';
-import { IntegerInRange, NAME_PATTERN, NAME_RULE } from '../options/option-rules';
+import { BooleanOption, IntegerInRange, NAME_PATTERN, NAME_RULE } from '../options/option-rules';
 
 /**
  * How an indicator is run.
@@ -22,6 +21,13 @@ export type HealthIndicatorMode = 'background' | 'on-demand';
 
 /**
  * The timing and threshold settings that module options can give defaults for.
+ *
+ * Values from configuration: a numeric option also takes a string holding a plain decimal
+ * number (`"250"`, `" 250 "`), and boolean options take `"true"` or `"false"`, as
+ * `ConfigService.get()` returns environment variables; they are converted before validation.
+ * Any other string (`"250ms"`, `"1e3"`, `""`) is an `InvalidHealthIndicatorOptionsError` that
+ * names the option and the value and says "got a string; convert it with Number()". The types
+ * stay `number` and `boolean`.
  */
 export interface HealthIndicatorTiming {
   /**
@@ -62,6 +68,13 @@ export interface HealthIndicatorTiming {
 
 /**
  * Options of {@link HealthIndicator}, and of {@link HealthRegistry.register}.
+ *
+ * Values from configuration: a numeric option also takes a string holding a plain decimal
+ * number (`"250"`, `" 250 "`), and `critical` takes `"true"` or `"false"`, as
+ * `ConfigService.get()` returns environment variables; they are converted before validation.
+ * Any other string (`"250ms"`, `"1e3"`, `""`) is an `InvalidHealthIndicatorOptionsError` that
+ * names the option and the value and says "got a string; convert it with Number()". The types
+ * stay `number` and `boolean`.
  */
 export interface HealthIndicatorOptions extends HealthIndicatorTiming {
   /**
@@ -145,7 +158,7 @@ export class HealthIndicatorOptionsSchema
   groups?: string[];
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   critical?: boolean;
 
   @IsOptional()

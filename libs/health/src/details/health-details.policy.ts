@@ -11,7 +11,7 @@ import { messageFromError } from '../engine/sanitize';
 import { InvalidHealthModuleOptionsError } from '../errors';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
-import { isGuardClass, type HealthDetailsMode } from './health-details.types';
+import { isGuardClass, type HealthDetailsMode, type HealthRequest } from './health-details.types';
 import { HealthHttpExecutionContext, type HealthDetailsTarget } from './http-execution-context';
 import { isLoopbackAddress, remoteAddressOf } from './loopback';
 import { healthLoggerFor } from '../logging/health-logger';
@@ -119,7 +119,8 @@ export class HealthDetailsPolicy implements OnModuleInit {
         if (!this.guard) return false;
         answer = this.guard.canActivate(new HealthHttpExecutionContext(request, response, target));
       } else {
-        answer = authorize(request);
+        // The framework's own request (Express or Fastify), which carries a HealthRequest.
+        answer = authorize(request as HealthRequest);
       }
     } catch (error) {
       return this.refused(error);

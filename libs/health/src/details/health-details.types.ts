@@ -1,5 +1,6 @@
 import { applyDecorators, type CanActivate, type Type } from '@nestjs/common';
 import { ValidateBy, ValidateIf } from 'class-validator';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * Who sees the details of the health state (messages, data, process facts, failure reasons):
@@ -14,13 +15,58 @@ import { ValidateBy, ValidateIf } from 'class-validator';
 export type HealthDetailsMode = 'never' | 'local' | 'authorized' | 'always';
 
 /**
+ * What an HTTP request carries on both of Nest's platforms: the part of Express's `Request` and
+ * of Fastify's `FastifyRequest` that {@link HealthAuthorizeFunction} can rely on without a cast.
+ * The object is the framework's own request, so a function that declares its parameter as
+ * `Request` (express) or `FastifyRequest` (fastify) gets everything else too.
+ */
+export interface HealthRequest {
+  /** The request headers, names in lower case (Node's `IncomingHttpHeaders`). */
+  readonly headers: IncomingHttpHeaders;
+  /**
+   * The caller's address as the framework reports it: the socket's remote address, or, behind
+   * a proxy the framework is told to trust (Express's `trust proxy`, Fastify's `trustProxy`),
+   * the address from `X-Forwarded-For`.
+   */
+  readonly ip?: string | undefined;
+  /** The HTTP method, e.g. `GET`. */
+  readonly method?: string | undefined;
+  /** The request URL: path and query string, e.g. `/health?verbose`. */
+  readonly url?: string | undefined;
+}
+
+/**
  * Decides whether a caller may see details: admitted only when it returns (or resolves to)
  * exactly `true`. Throwing or rejecting means not admitted.
  *
+ * The parameter may be left to inference (`(req) => …`: a {@link HealthRequest}) or declared as
+ * your platform's request type: `(req: Request) => …` with Express's `Request`, or
+ * `(req: FastifyRequest) => …`, without a cast, also under `strict`. The type is declared as a
+ * method signature (the pattern of React's event handler types): TypeScript compares a method's
+ * parameter both ways ("bivariance"), so a function that takes a richer request type than
+ * `HealthRequest` fits, while one that takes something unrelated (a `number`) does not.
+ *
  * @param request - the request as Nest hands it to a controller: Express's `Request`, or
  *   Fastify's `FastifyRequest`.
+ * @example
+ * ```ts
+ * HealthModule.forRoot({
+ *   details: 'authorized',
+ *   authorize: (req) => req.headers['x-health-token'] === process.env.HEALTH_TOKEN,
+ * });
+ * ```
+ * @example
+ * ```ts
+ * // Request: the Request type of the express package
+ * HealthModule.forRoot({
+ *   authorize: (req: Request) => req.get('x-health-token') === process.env.HEALTH_TOKEN,
+ * });
+ * ```
  */
-export type HealthAuthorizeFunction = (request: unknown) => boolean | Promise<boolean>;
+export type HealthAuthorizeFunction = {
+  // A method, not a property: its parameter is compared bivariantly (see above).
+  authorize(request: HealthRequest): boolean | Promise<boolean>;
+}['authorize'];
 
 /**
  * The `authorize` option: a function, or a Nest guard class (its `canActivate()` is called with

@@ -5,4 +5,5 @@ export type {
   HealthDetailsMode,
   HealthAuthorize,
   HealthAuthorizeFunction,
+  HealthRequest,
 } from './health-details.types';

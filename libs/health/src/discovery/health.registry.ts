@@ -13,7 +13,7 @@ import {
 } from '../errors';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import { stripUndefined, type ResolvedHealthModuleOptions } from '../health-module-options';
-import { findOptionProblems } from '../options/validate-options';
+import { validateOptions } from '../options/validate-options';
 import type { HealthIndicatorDefinition } from './health-indicator.definition';
 
 /**
@@ -78,13 +78,16 @@ export class HealthRegistry {
    */
   register(
     indicator: HealthIndicatorCheck | HealthCheckFunction,
-    options: HealthIndicatorOptions = {},
+    given: HealthIndicatorOptions = {},
     source?: string,
     module?: string,
   ): HealthIndicatorDefinition {
-    const label = source ?? describeSource(indicator, options);
-    const problems = findOptionProblems(HealthIndicatorOptionsSchema, options);
-    if (problems.length > 0) throw new InvalidHealthIndicatorOptionsError(label, problems);
+    const label = source ?? describeSource(indicator, given);
+    const validated = validateOptions(HealthIndicatorOptionsSchema, given);
+    if (validated.problems.length > 0) {
+      throw new InvalidHealthIndicatorOptionsError(label, validated.problems);
+    }
+    const options = (validated.value ?? {}) as HealthIndicatorOptions;
 
     let check: HealthCheckFunction;
     let derivedName: string | undefined;

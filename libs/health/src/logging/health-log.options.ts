@@ -1,5 +1,6 @@
-import type { LoggerService } from '@nestjs/common';
+import { applyDecorators, type LoggerService } from '@nestjs/common';
 import { ValidateBy } from 'class-validator';
+import { NumberFromString } from '../options/option-strings';
 
 /**
  * What the `logger` module option accepts: `true` (Nest's `Logger`, so the app's logger), `false`
@@ -36,16 +37,19 @@ export const MAX_REMINDER_INTERVAL_MS = 86_400_000;
  * @internal
  */
 export function IsReminderInterval(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isReminderInterval',
-    validator: {
-      validate: (value: unknown) =>
-        value === 0 ||
-        (Number.isInteger(value) &&
-          (value as number) >= MIN_REMINDER_INTERVAL_MS &&
-          (value as number) <= MAX_REMINDER_INTERVAL_MS),
-      defaultMessage: () =>
-        `must be 0 (no reminders) or an integer from ${MIN_REMINDER_INTERVAL_MS} to ${MAX_REMINDER_INTERVAL_MS} (milliseconds)`,
-    },
-  });
+  return applyDecorators(
+    NumberFromString(),
+    ValidateBy({
+      name: 'isReminderInterval',
+      validator: {
+        validate: (value: unknown) =>
+          value === 0 ||
+          (Number.isInteger(value) &&
+            (value as number) >= MIN_REMINDER_INTERVAL_MS &&
+            (value as number) <= MAX_REMINDER_INTERVAL_MS),
+        defaultMessage: () =>
+          `must be 0 (no reminders) or an integer from ${MIN_REMINDER_INTERVAL_MS} to ${MAX_REMINDER_INTERVAL_MS} (milliseconds)`,
+      },
+    }),
+  );
 }

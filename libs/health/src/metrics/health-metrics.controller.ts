@@ -15,9 +15,10 @@ import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthMetrics } from './health-metrics.service';
 
 /**
- * Builds the metrics controller for one module instance (`GET /<path>/metrics`). The route
- * exists whatever the options (routes are fixed when the module is defined, and `metrics` may
- * come from `forRootAsync`'s factory); it answers 404 when the module does not serve metrics.
+ * Builds the metrics controller for one module instance (`GET /<path>/metrics`). `forRoot`
+ * adds it only when its options serve metrics; with `forRootAsync` (whose `metrics` comes from
+ * a factory at boot, after routes are fixed) it is always added and answers 404 when the module
+ * does not serve metrics.
  *
  * @internal
  */

@@ -2,7 +2,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
   IsNumber,
   IsOptional,
   IsPositive,
@@ -10,8 +9,13 @@ import {
   Matches,
 } from 'class-validator';
 import { hasMethods, kindOf } from '../indicators/core/positional';
-import { isPlainObject } from '../options/option-rules';
-import { findOptionProblems, type OptionProblem } from '../options/validate-options';
+import { BooleanOption, isPlainObject } from '../options/option-rules';
+import {
+  booleanFromString,
+  NumberFromString,
+  UnconvertedOptionString,
+} from '../options/option-strings';
+import { validateOptions, type OptionProblem } from '../options/validate-options';
 
 /**
  * A prom-client `Registry`, typed by the methods the module uses, so that the library's types do
@@ -66,7 +70,9 @@ export interface HealthMetricsOptions {
   registry?: PrometheusRegistryLike;
   /**
    * Serve the metrics at `GET /<path>/metrics` (for callers the details policy admits; others
-   * get 403). Not served, that route answers 404.
+   * get 403). Not served, that route is not mapped with `forRoot` (nor logged by Nest's
+   * `RouterExplorer`), and answers 404 with `forRootAsync` (whose options arrive after Nest has
+   * fixed the routes).
    * @default true without `registry`, false with one (your app serves its registry itself)
    */
   endpoint?: boolean;
@@ -116,11 +122,11 @@ const REGISTRY_RULE =
 /** The class-validator schema of {@link HealthMetricsOptions} but `registry`. @internal */
 export class HealthMetricsOptionsSchema {
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   enabled?: boolean;
 
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   endpoint?: boolean;
 
   @IsOptional()
@@ -129,6 +135,7 @@ export class HealthMetricsOptionsSchema {
   prefix?: string;
 
   @IsOptional()
+  @NumberFromString()
   @IsArray({ message: BUCKETS_RULE })
   @ArrayMinSize(1, { message: BUCKETS_RULE })
   @ArrayMaxSize(32, { message: BUCKETS_RULE })
@@ -145,19 +152,42 @@ export class HealthMetricsOptionsSchema {
  * @internal
  */
 export function findMetricsOptionProblems(value: unknown): OptionProblem[] {
-  if (value === undefined || typeof value === 'boolean') return [];
+  return validateMetricsOptions(value).problems;
+}
+
+/**
+ * Validates the `metrics` option as {@link findMetricsOptionProblems} does, and returns it with
+ * the strings the module converts (`"true"`, `"0.5"`) converted: `metrics: "true"` included.
+ *
+ * @internal
+ */
+export function validateMetricsOptions(value: unknown): {
+  problems: OptionProblem[];
+  value: unknown;
+} {
+  if (typeof value === 'string') {
+    const flag = booleanFromString(value);
+    if (typeof flag === 'boolean') return { problems: [], value: flag };
+  }
+  if (value === undefined || typeof value === 'boolean') return { problems: [], value };
   if (!isPlainObject(value)) {
     const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
-    return [
-      {
-        option: 'metrics',
-        value: given,
-        allowed: 'must be true, false or an object of metrics options',
-      },
-    ];
+    const advice = typeof value === 'string' ? new UnconvertedOptionString(value, 'boolean') : null;
+    return {
+      problems: [
+        {
+          option: 'metrics',
+          value: given,
+          allowed: `must be true, false or an object of metrics options${advice ? `; ${advice.advice}` : ''}`,
+        },
+      ],
+      value,
+    };
   }
-  const { registry, ...rest } = value;
-  const problems = findOptionProblems(HealthMetricsOptionsSchema, rest).map((problem) => ({
+  const { registry, ...given } = value;
+  const validated = validateOptions(HealthMetricsOptionsSchema, given);
+  const rest = validated.value as Record<string, unknown>;
+  const problems = validated.problems.map((problem) => ({
     ...problem,
     option: `metrics.${problem.option}`,
   }));
@@ -181,7 +211,7 @@ export function findMetricsOptionProblems(value: unknown): OptionProblem[] {
   ) {
     problems.push({ option: 'metrics.registry', value: kindOf(registry), allowed: REGISTRY_RULE });
   }
-  return problems;
+  return { problems, value: registry === undefined ? rest : { ...rest, registry } };
 }
 
 /**

@@ -177,20 +177,30 @@ describe('Prometheus metrics', () => {
     const token = await boot({
       metrics: true,
       details: 'authorized',
-      authorize: (req) => (req as { headers: Record<string, string> }).headers['x-token'] === 's3',
+      authorize: (req) => req.headers['x-token'] === 's3',
     });
     await request(token.getHttpServer()).get('/health/metrics').expect(403);
     await request(token.getHttpServer()).get('/health/metrics').set('x-token', 's3').expect(200);
   });
 
-  it('without metrics, nothing is collected and the route answers 404', async () => {
+  it('without metrics, nothing is collected and no route is mapped (404)', async () => {
     const app = await boot({});
-    const response = await request(app.getHttpServer()).get('/health/metrics').expect(404);
-    expect(response.headers['cache-control']).toBe('no-store');
+    await request(app.getHttpServer()).get('/health/metrics').expect(404);
     expect(app.get(HealthMetrics).registry).toBeUndefined();
 
     const off = await boot({ metrics: { enabled: false } });
     await request(off.getHttpServer()).get('/health/metrics').expect(404);
+  });
+
+  it('through forRootAsync, the route is mapped and answers 404, not cached, when metrics are off', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [HealthModule.forRootAsync({ useFactory: () => ({ logger: false }) })],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    apps.push(app);
+    await app.init();
+    const response = await request(app.getHttpServer()).get('/health/metrics').expect(404);
+    expect(response.headers['cache-control']).toBe('no-store');
   });
 
   it("registers into the app's registry, which the app serves; not served at /health/metrics unless asked", async () => {

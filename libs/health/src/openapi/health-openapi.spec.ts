@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HealthModule } from '../health.module';
 import { createHealthControllers } from '../http/health.controllers';
-import { documentHealthControllers, HEALTH_OPENAPI_TAG, loadSwagger } from './health-openapi';
+import {
+  documentHealthControllers,
+  HEALTH_OPENAPI_SCHEMAS,
+  HEALTH_OPENAPI_TAG,
+  loadSwagger,
+} from './health-openapi';
 
 const execFileAsync = promisify(execFile);
 const ROOT = join(__dirname, '../../../..');
@@ -70,12 +75,30 @@ describe('OpenAPI documentation of the health endpoints', () => {
       'application/health+json',
       'text/plain',
     ]);
-    expect(ok.content['application/json'].schema).toMatchObject({
-      oneOf: [{ title: 'HealthProbeBody' }, { title: 'TerminusHealthBody' }],
+    expect(ok.content['application/json'].schema).toEqual({
+      oneOf: [
+        { $ref: '#/components/schemas/HealthProbeResponse' },
+        { $ref: '#/components/schemas/HealthTerminusResponse' },
+      ],
     });
-    expect(ok.content['application/health+json'].schema).toMatchObject({
-      title: 'HealthJsonBody',
+    expect(ok.content['application/health+json'].schema).toEqual({
+      $ref: '#/components/schemas/HealthJsonDraftResponse',
     });
+  });
+
+  it('writes each answer schema as a component exactly as declared (but its title)', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [HealthModule.forRoot({ logger: false })],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    const document = SwaggerModule.createDocument(app, new DocumentBuilder().build());
+    const components = document.components?.schemas ?? {};
+    for (const [name, schema] of Object.entries(HEALTH_OPENAPI_SCHEMAS)) {
+      const declared: Record<string, unknown> = { ...schema };
+      delete declared.title;
+      expect({ name, schema: components[name] }).toEqual({ name, schema: declared });
+    }
   });
 
   it('leaves the endpoints out with decorators: [ApiExcludeController()]', async () => {

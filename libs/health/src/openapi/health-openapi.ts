@@ -29,6 +29,10 @@ export interface SwaggerDecorators {
   ApiResponse(options: Record<string, unknown>): Decorator;
   ApiQuery(options: Record<string, unknown>): Decorator;
   ApiParam(options: Record<string, unknown>): Decorator;
+  ApiExtraModels(...models: Type[]): Decorator;
+  ApiProperty(options: Record<string, unknown>): Decorator;
+  /** Since @nestjs/swagger 8.1; the components keep their description with it. */
+  ApiSchema?(options: { name?: string; description?: string }): Decorator;
 }
 
 /** The tag of every health endpoint in the OpenAPI document. */
@@ -52,9 +56,65 @@ export function loadSwagger(): SwaggerDecorators | null {
 const JSON_MEDIA_TYPE = 'application/json';
 const HEALTH_JSON = 'application/health+json';
 
-const PROBE_JSON = { oneOf: [PROBE_BODY_SCHEMA, TERMINUS_BODY_SCHEMA] };
-const DETAILS_JSON = { oneOf: [DETAILS_BODY_SCHEMA, TERMINUS_BODY_SCHEMA] };
+/**
+ * The schemas of the answers, by their name under `components.schemas` of the OpenAPI document:
+ * each is written there once, and the responses refer to it with `$ref`. The names are stable
+ * (clients generated from the document use them as type names).
+ *
+ * @internal
+ */
+export const HEALTH_OPENAPI_SCHEMAS: Readonly<Record<string, OpenApiSchema>> = {
+  HealthProbeResponse: PROBE_BODY_SCHEMA,
+  HealthDetailsResponse: DETAILS_BODY_SCHEMA,
+  HealthTerminusResponse: TERMINUS_BODY_SCHEMA,
+  HealthJsonDraftResponse: HEALTH_JSON_BODY_SCHEMA,
+  HealthErrorResponse: ERROR_BODY_SCHEMA,
+};
+
+type SchemaName = keyof typeof HEALTH_OPENAPI_SCHEMAS;
+
+/** A reference to one of {@link HEALTH_OPENAPI_SCHEMAS}. */
+function ref(name: SchemaName): OpenApiSchema {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+const PROBE_JSON = { oneOf: [ref('HealthProbeResponse'), ref('HealthTerminusResponse')] };
+const DETAILS_JSON = { oneOf: [ref('HealthDetailsResponse'), ref('HealthTerminusResponse')] };
+const HEALTH_JSON_BODY = ref('HealthJsonDraftResponse');
+const TERMINUS_BODY = ref('HealthTerminusResponse');
+const ERROR_BODY = ref('HealthErrorResponse');
 const TEXT = { type: 'string' };
+
+/**
+ * One model class per schema of {@link HEALTH_OPENAPI_SCHEMAS}, for `ApiExtraModels`: swagger
+ * writes the components of model classes only. Each class is named after its schema and carries
+ * the schema's properties as `ApiProperty` metadata (raw schema objects, which swagger copies as
+ * they are). Made once per swagger package.
+ */
+const models = new WeakMap<SwaggerDecorators, Type[]>();
+
+function modelsOf(swagger: SwaggerDecorators): Type[] {
+  const made = models.get(swagger);
+  if (made) return made;
+  const classes = Object.entries(HEALTH_OPENAPI_SCHEMAS).map(([name, schema]) => {
+    const model = { [name]: class {} }[name];
+    const { description, properties, required } = schema as {
+      description?: string;
+      properties?: Record<string, OpenApiSchema>;
+      required?: readonly string[];
+    };
+    for (const [key, property] of Object.entries(properties ?? {})) {
+      swagger.ApiProperty({ ...property, required: (required ?? []).includes(key) })(
+        model.prototype,
+        key,
+      );
+    }
+    if (description !== undefined) swagger.ApiSchema?.({ name, description })(model);
+    return model;
+  });
+  models.set(swagger, classes);
+  return classes;
+}
 
 function content(schemas: Readonly<Record<string, OpenApiSchema>>): Record<string, unknown> {
   return Object.fromEntries(
@@ -64,7 +124,7 @@ function content(schemas: Readonly<Record<string, OpenApiSchema>>): Record<strin
 
 const PROBE_CONTENT = content({
   [JSON_MEDIA_TYPE]: PROBE_JSON,
-  [HEALTH_JSON]: HEALTH_JSON_BODY_SCHEMA,
+  [HEALTH_JSON]: HEALTH_JSON_BODY,
   'text/plain': TEXT,
 });
 
@@ -83,12 +143,12 @@ interface RouteDoc {
 const BAD_QUERY = {
   status: 400,
   description: 'A query parameter is invalid; the message names it.',
-  content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY_SCHEMA }),
+  content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY }),
 };
 const NOT_FOUND = (what: string) => ({
   status: 404,
   description: `No such ${what}.`,
-  content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY_SCHEMA }),
+  content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY }),
 });
 
 const PROBE_QUERIES = [
@@ -146,14 +206,14 @@ const DETAILS_DOC: RouteDoc = {
     {
       status: 200,
       description: `Whatever the status, in the module's own format; in the Terminus and health+json formats, when not down. ${FORMATS_NOTE}`,
-      content: content({ [JSON_MEDIA_TYPE]: DETAILS_JSON, [HEALTH_JSON]: HEALTH_JSON_BODY_SCHEMA }),
+      content: content({ [JSON_MEDIA_TYPE]: DETAILS_JSON, [HEALTH_JSON]: HEALTH_JSON_BODY }),
     },
     {
       status: 503,
       description: 'Down, in the Terminus and application/health+json formats only.',
       content: content({
-        [JSON_MEDIA_TYPE]: TERMINUS_BODY_SCHEMA,
-        [HEALTH_JSON]: HEALTH_JSON_BODY_SCHEMA,
+        [JSON_MEDIA_TYPE]: TERMINUS_BODY,
+        [HEALTH_JSON]: HEALTH_JSON_BODY,
       }),
     },
     BAD_QUERY,
@@ -175,7 +235,7 @@ const STREAM_DOC: RouteDoc = {
     {
       status: 503,
       description: 'Too many streams open (stream.maxSubscribers); see Retry-After.',
-      content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY_SCHEMA }),
+      content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY }),
     },
   ],
   queries: [
@@ -210,7 +270,7 @@ const METRICS_DOC: RouteDoc = {
     {
       status: 403,
       description: 'The details policy does not admit the caller.',
-      content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY_SCHEMA }),
+      content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY }),
     },
     NOT_FOUND('endpoint: metrics are off, or served elsewhere'),
   ],
@@ -244,7 +304,9 @@ const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
  * Documents the module's controllers for `@nestjs/swagger` when the app has it installed (it is
  * loaded here, when the module is defined, never by the entry point): every controller gets the
  * tag `health`, and each known route its summary, query and path parameters, and responses with
- * their schemas for each status code (200 and 503 for the probes). Without the package, nothing
+ * their schemas for each status code (200 and 503 for the probes). The schemas are components
+ * (`#/components/schemas/HealthProbeResponse`, …; see {@link HEALTH_OPENAPI_SCHEMAS}) that the
+ * responses refer to with `$ref`, as swagger does for DTO classes. Without the package, nothing
  * happens. The `decorators` route option is applied after, so that e.g. `ApiExcludeController()`
  * there takes the endpoints out of the document.
  *
@@ -257,8 +319,10 @@ export function documentHealthControllers(
   swagger: SwaggerDecorators | null = loadSwagger(),
 ): Type[] {
   if (!swagger) return [...controllers];
+  const schemaModels = modelsOf(swagger);
   for (const controller of controllers) {
     swagger.ApiTags(HEALTH_OPENAPI_TAG)(controller);
+    swagger.ApiExtraModels(...schemaModels)(controller);
     const prototype = controller.prototype as object;
     for (const method of Object.getOwnPropertyNames(prototype)) {
       if (!Object.prototype.hasOwnProperty.call(ROUTE_DOCS, method)) continue;

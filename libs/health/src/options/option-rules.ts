@@ -1,5 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsInt, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { BooleanFromString, NumberFromString, numberFromString } from './option-strings';
 
 /**
  * Names of indicators and groups: they appear in URLs (`/health/ready/<name>`), Prometheus labels
@@ -12,13 +14,19 @@ export const NAME_RULE =
   'must be 1 to 63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 /**
- * An integer option within `[min, max]`, with one message that says so.
+ * An integer option within `[min, max]`, with one message that says so. A string holding a plain
+ * decimal number is converted first (see {@link NumberFromString}).
  *
  * @internal
  */
 export function IntegerInRange(min: number, max: number, unit = ''): PropertyDecorator {
   const message = `must be an integer from ${min} to ${max}${unit ? ` (${unit})` : ''}`;
-  return applyDecorators(IsInt({ message }), Min(min, { message }), Max(max, { message }));
+  return applyDecorators(
+    NumberFromString(),
+    IsInt({ message }),
+    Min(min, { message }),
+    Max(max, { message }),
+  );
 }
 
 /**
@@ -80,5 +88,43 @@ export function IsFunctionArray(max: number, options?: ValidationOptions): Prope
       },
     },
     options,
+  );
+}
+
+/**
+ * A boolean option, with the message "must be true or false". The strings `"true"` and
+ * `"false"` are converted first (see {@link BooleanFromString}).
+ *
+ * @internal
+ */
+export function BooleanOption(): PropertyDecorator {
+  return applyDecorators(BooleanFromString(), IsBoolean({ message: 'must be true or false' }));
+}
+
+/**
+ * Converts the codes of a map of HTTP status mappings (`{ readiness: { degraded: "503" } }`)
+ * from plain decimal strings, before {@link IsHttpStatusMap} checks them.
+ *
+ * @internal
+ */
+export function HttpStatusCodesFromStrings(): PropertyDecorator {
+  return Transform(
+    ({ value }: { value: unknown }) =>
+      isPlainObject(value)
+        ? Object.fromEntries(
+            Object.entries(value).map(([group, mapping]) => [
+              group,
+              isPlainObject(mapping)
+                ? Object.fromEntries(
+                    Object.entries(mapping).map(([status, code]) => [
+                      status,
+                      numberFromString(code),
+                    ]),
+                  )
+                : mapping,
+            ]),
+          )
+        : value,
+    { toClassOnly: true },
   );
 }

@@ -1,5 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { isPlainObject } from './option-rules';
+import { UnconvertedOptionString } from './option-strings';
 
 /**
  * One invalid option: its dotted path, the value given, and what is allowed.
@@ -27,9 +29,28 @@ export function findOptionProblems<T extends object>(
   schema: ClassConstructor<T>,
   value: unknown,
 ): OptionProblem[] {
-  if (value === undefined || value === null) return [];
+  return validateOptions(schema, value).problems;
+}
+
+/**
+ * Validates `value` against a class-validator schema class, as {@link findOptionProblems} does,
+ * and returns the options as they are to be used: a copy of `value` in which the strings that
+ * the schema converts (a plain decimal number for a numeric option, `"true"` / `"false"` for a
+ * boolean one; see `NumberFromString` and `BooleanFromString`) are numbers and booleans. A
+ * string of another kind is a problem whose rule ends with what to do ("got a string; convert
+ * it with Number()").
+ *
+ * @returns the problems (none when valid) and the converted options (`value` itself when it is
+ *   not an object).
+ * @internal
+ */
+export function validateOptions<T extends object>(
+  schema: ClassConstructor<T>,
+  value: unknown,
+): { problems: OptionProblem[]; value: unknown } {
+  if (value === undefined || value === null) return { problems: [], value };
   if (typeof value !== 'object' || Array.isArray(value)) {
-    return [{ option: '(options)', value, allowed: 'an object' }];
+    return { problems: [{ option: '(options)', value, allowed: 'an object' }], value };
   }
   const instance = plainToInstance(schema, value);
   const errors = validateSync(instance, {
@@ -38,7 +59,29 @@ export function findOptionProblems<T extends object>(
     forbidUnknownValues: true,
     validationError: { target: false, value: true },
   });
-  return errors.flatMap((error) => flatten(error, ''));
+  return {
+    problems: errors.flatMap((error) => flatten(error, '')),
+    value: convertedCopy(value as Record<string, unknown>, instance as Record<string, unknown>),
+  };
+}
+
+/**
+ * `raw` with the values class-transformer produced for its keys: the same keys, plain objects
+ * (not schema instances), and nothing the schema declares but `raw` does not give.
+ */
+function convertedCopy(
+  raw: Record<string, unknown>,
+  converted: Record<string, unknown>,
+): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const [key, given] of Object.entries(raw)) {
+    const made = key in converted ? converted[key] : given;
+    copy[key] =
+      isPlainObject(given) && made !== null && typeof made === 'object' && !Array.isArray(made)
+        ? convertedCopy(given, made as Record<string, unknown>)
+        : made;
+  }
+  return copy;
 }
 
 function flatten(error: ValidationError, parent: string): OptionProblem[] {
@@ -47,10 +90,13 @@ function flatten(error: ValidationError, parent: string): OptionProblem[] {
   if (error.constraints) {
     const messages = [...new Set(Object.values(error.constraints))];
     const unknown = 'whitelistValidation' in error.constraints;
+    const unconverted = findUnconverted(error.value);
     own.push({
       option,
-      value: error.value,
-      allowed: unknown ? 'no such option' : messages.join('; '),
+      value: replaceUnconverted(error.value),
+      allowed: unknown
+        ? 'no such option'
+        : [...messages, ...(unconverted ? [unconverted.advice] : [])].join('; '),
     });
   }
   const nested = (error.children ?? []).flatMap((child) => flatten(child, option));
@@ -88,4 +134,24 @@ export function formatOptionProblems(problems: readonly OptionProblem[]): string
         : `  - "${p.option}" is ${describeValue(p.value)}: ${p.allowed}`,
     )
     .join('\n');
+}
+
+/** The first string that was not converted, in `value` or (for arrays and maps) inside it. */
+function findUnconverted(value: unknown): UnconvertedOptionString | undefined {
+  if (value instanceof UnconvertedOptionString) return value;
+  if (Array.isArray(value)) return value.map(findUnconverted).find(Boolean);
+  if (isPlainObject(value)) return Object.values(value).map(findUnconverted).find(Boolean);
+  return undefined;
+}
+
+/** `value` as given: each string that was not converted, back in place of its placeholder. */
+function replaceUnconverted(value: unknown): unknown {
+  if (value instanceof UnconvertedOptionString) return value.text;
+  if (Array.isArray(value)) return value.map(replaceUnconverted);
+  if (isPlainObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, replaceUnconverted(item)]),
+    );
+  }
+  return value;
 }

@@ -2,7 +2,7 @@ import type { ClassConstructor } from 'class-transformer';
 import type { HealthCheckContext, HealthCheckResult, HealthIndicatorCheck } from '../../check';
 import type { HealthIndicatorOptions } from '../../decorators/health-indicator.options';
 import { InvalidHealthIndicatorOptionsError } from '../../errors';
-import { findOptionProblems } from '../../options/validate-options';
+import { validateOptions } from '../../options/validate-options';
 
 /**
  * The indicator options every built-in takes besides its own: `name`, `groups`, `critical`,
@@ -150,9 +150,11 @@ export function prepareOptions<T extends BuiltInIndicatorOptions>(
   registration: Readonly<BuiltInIndicatorOptions> & { readonly name: string };
   own: Omit<T, CommonKey>;
 } {
-  const problems = findOptionProblems(schema, options);
-  if (problems.length > 0) throw new InvalidHealthIndicatorOptionsError(factory, problems);
-  const given: Record<string, unknown> = { ...(options ?? {}) };
+  const validated = validateOptions(schema, options);
+  if (validated.problems.length > 0) {
+    throw new InvalidHealthIndicatorOptionsError(factory, validated.problems);
+  }
+  const given: Record<string, unknown> = { ...(validated.value ?? {}) };
   const registration: Record<string, unknown> = {};
   for (const key of COMMON_KEYS) {
     if (given[key] !== undefined) registration[key] = given[key];

@@ -1,4 +1,5 @@
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { BooleanOption } from '../../options/option-rules';
 import { performance } from 'node:perf_hooks';
 import { down, type HealthCheckContext, type HealthCheckResult } from '../../check';
 import { HealthIndicatorOptionsSchema } from '../../decorators/health-indicator.options';
@@ -62,7 +63,7 @@ export interface BullMqIndicatorOptions extends BuiltInIndicatorOptions {
 
 class BullMqIndicatorOptionsSchema extends HealthIndicatorOptionsSchema {
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   requireWorker?: boolean;
 
   @IsOptional()

@@ -1,4 +1,5 @@
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { BooleanOption } from '../../options/option-rules';
 import { performance } from 'node:perf_hooks';
 import { down, type HealthCheckContext, type HealthCheckResult } from '../../check';
 import { HealthIndicatorOptionsSchema } from '../../decorators/health-indicator.options';
@@ -73,7 +74,7 @@ export interface RedisIndicatorOptions extends BuiltInIndicatorOptions {
 
 class RedisIndicatorOptionsSchema extends HealthIndicatorOptionsSchema {
   @IsOptional()
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanOption()
   memory?: boolean;
 
   @IsOptional()
