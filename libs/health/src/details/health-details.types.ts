@@ -65,6 +65,12 @@ export interface HealthRequest {
  */
 export type HealthAuthorizeFunction = {
   // A method, not a property: its parameter is compared bivariantly (see above).
+  /**
+   * Whether the caller may see details.
+   *
+   * @param request - the request as Nest hands it to a controller.
+   * @returns `true` (or a promise of it) to admit the caller.
+   */
   authorize(request: HealthRequest): boolean | Promise<boolean>;
 }['authorize'];
 

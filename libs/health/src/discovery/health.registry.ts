@@ -78,16 +78,17 @@ export class HealthRegistry {
    */
   register(
     indicator: HealthIndicatorCheck | HealthCheckFunction,
-    given: HealthIndicatorOptions = {},
+    options: HealthIndicatorOptions = {},
     source?: string,
     module?: string,
   ): HealthIndicatorDefinition {
-    const label = source ?? describeSource(indicator, given);
-    const validated = validateOptions(HealthIndicatorOptionsSchema, given);
+    const label = source ?? describeSource(indicator, options);
+    const validated = validateOptions(HealthIndicatorOptionsSchema, options);
     if (validated.problems.length > 0) {
       throw new InvalidHealthIndicatorOptionsError(label, validated.problems);
     }
-    const options = (validated.value ?? {}) as HealthIndicatorOptions;
+    // Numeric and boolean strings from configuration are converted by the validation.
+    const converted = (validated.value ?? {}) as HealthIndicatorOptions;
 
     let check: HealthCheckFunction;
     let derivedName: string | undefined;
@@ -101,7 +102,7 @@ export class HealthRegistry {
     } else {
       throw new MissingHealthCheckMethodError(label);
     }
-    const name = options.name ?? derivedName;
+    const name = converted.name ?? derivedName;
     if (name === undefined) {
       throw new InvalidHealthIndicatorOptionsError(label, [
         {
@@ -121,12 +122,12 @@ export class HealthRegistry {
       );
     }
 
-    const timing = { ...this.options.defaults, ...stripUndefined(options) };
+    const timing = { ...this.options.defaults, ...stripUndefined(converted) };
     const definition: HealthIndicatorDefinition = Object.freeze({
       name,
-      groups: Object.freeze([...(options.groups?.length ? options.groups : ['readiness'])]),
-      critical: options.critical ?? true,
-      mode: options.mode ?? 'background',
+      groups: Object.freeze([...(converted.groups?.length ? converted.groups : ['readiness'])]),
+      critical: converted.critical ?? true,
+      mode: converted.mode ?? 'background',
       timeoutMs: timing.timeoutMs,
       intervalMs: timing.intervalMs,
       failureThreshold: timing.failureThreshold,
