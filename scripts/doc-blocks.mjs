@@ -1,22 +1,27 @@
 #!/usr/bin/env node
-// Extracts the TypeScript code blocks of the README and docs/ so that a user's app can
-// type-check them against the published package.
+// Extracts the TypeScript code blocks of the README, docs/ and the library's TSDoc so that a
+// user's app can type-check them against the published package.
 //
-//   node scripts/doc-blocks.mjs <outDir> [markdown files...]
+//   node scripts/doc-blocks.mjs <outDir> [markdown or TypeScript files...]
 //
-// Default files: README.md and docs/**/*.md (docs/api/, the generated reference, excluded),
-// found from the repository root. Every fenced block whose info string starts with `ts` or
-// `typescript` is taken:
+// Default files: README.md and docs/**/*.md (docs/api/, the generated reference, excluded), then
+// the library's sources libs/health/src/**/*.ts (specs excluded), found from the repository
+// root. In a `.ts` file, the blocks are those inside `/** … */` comments, read with each line's
+// leading ` * ` removed (TSDoc `@example`s). Every fenced block whose info string starts with
+// `ts` or `typescript` is taken:
 //
 // - `fragment` anywhere in the info string: skipped on purpose, and counted;
 // - `file=<relative path>`: that file of the page's example app, written to
 //   `<outDir>/apps/<page-slug>/<path>` (all `file=` blocks of one page form one app);
 // - otherwise a standalone module, written to `<outDir>/blocks/<page-slug>-L<line>.ts` (the
-//   line of its opening fence, 1-based).
+//   line of its opening fence in the page, 1-based; the page's slug is its path without the
+//   extension, lower-cased, with runs of other characters than letters and digits turned into
+//   `-`, and for a library source without `libs/health/`: `src-health-module` for
+//   libs/health/src/health.module.ts).
 //
 // `<outDir>/manifest.json` lists them: { blocks: [{ page, line, file }], apps: [{ page, dir,
 // files }], skipped: [{ page, line }] }, with `file` and `dir` relative to <outDir>, `files`
-// relative to `dir`, and `page` the markdown file's path (relative to the repository root for
+// relative to `dir`, and `page` the markdown or source file's path (relative to the repository root for
 // the default files, to the working directory otherwise). The previous `blocks/`, `apps/` and
 // `manifest.json` of <outDir> are replaced.
 //
@@ -28,6 +33,7 @@ import { dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const LIBRARY = 'libs/health';
 
 class DocBlockError extends Error {}
 
@@ -51,6 +57,25 @@ function defaultPages() {
   return pages.map((page) => ({ page, path: join(ROOT, page) }));
 }
 
+/** libs/health/src/**\/*.ts, specs excluded, sorted, relative to the repository root. */
+function defaultSources() {
+  const sources = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = posix.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(path);
+      } else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+        sources.push(path);
+      }
+    }
+  };
+  if (exists(join(ROOT, LIBRARY, 'src'))) walk(posix.join(LIBRARY, 'src'));
+  return sources.map((page) => ({ page, path: join(ROOT, page) }));
+}
+
 function exists(path) {
   try {
     statSync(path);
@@ -60,10 +85,14 @@ function exists(path) {
   }
 }
 
-/** `docs/kubernetes.md` → `docs-kubernetes`; `README.md` → `readme`. */
+/**
+ * `docs/kubernetes.md` → `docs-kubernetes`; `README.md` → `readme`;
+ * `libs/health/src/health.module.ts` → `src-health-module`.
+ */
 function slugOf(page) {
   return page
-    .replace(/\.md$/i, '')
+    .replace(/\.(md|ts)$/i, '')
+    .replace(new RegExp(`^${LIBRARY}/`), '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
@@ -75,8 +104,8 @@ function slugOf(page) {
  * any indentation), closed by a run of the same character at least as long, with nothing else
  * on the line. Content lines lose the opening fence's indentation.
  */
-function fencedBlocks(text, page) {
-  const lines = text.split(/\r?\n/);
+function fencedBlocks(text, page, lineOf = (i) => i + 1) {
+  const lines = Array.isArray(text) ? text : text.split(/\r?\n/);
   const blocks = [];
   let open;
   for (let i = 0; i < lines.length; i++) {
@@ -87,7 +116,7 @@ function fencedBlocks(text, page) {
       const [, indent, fence, info] = match;
       // A backtick fence's info string may not contain a backtick (that is inline code).
       if (fence[0] === '`' && info.includes('`')) continue;
-      open = { indent: indent.length, fence, info: info.trim(), line: i + 1, content: [] };
+      open = { indent: indent.length, fence, info: info.trim(), line: lineOf(i), content: [] };
       continue;
     }
     const close = /^\s*(`{3,}|~{3,})\s*$/.exec(line);
@@ -102,6 +131,23 @@ function fencedBlocks(text, page) {
     throw new DocBlockError(
       `${page}:${open.line}: unterminated code fence (${open.fence}${open.info})`,
     );
+  }
+  return blocks;
+}
+
+/**
+ * The fenced code blocks inside the `/** … *\/` comments of a TypeScript source, each comment
+ * read on its own with every line's leading ` * ` (or `*`) removed; `line` is the source's line.
+ */
+function commentBlocks(text, page) {
+  const blocks = [];
+  const comment = /\/\*\*(?!\/)([\s\S]*?)\*\//g;
+  for (let match; (match = comment.exec(text));) {
+    const first = text.slice(0, match.index).split(/\r?\n/).length;
+    const lines = match[1]
+      .split(/\r?\n/)
+      .map((line, i) => (i === 0 ? line.replace(/^ ?/, '') : line.replace(/^\s*\* ?/, '')));
+    blocks.push(...fencedBlocks(lines, page, (i) => first + i));
   }
   return blocks;
 }
@@ -151,7 +197,7 @@ function appFilePath(path, page, line) {
 
 function main(argv) {
   const [outArg, ...files] = argv;
-  const usage = 'usage: node scripts/doc-blocks.mjs <outDir> [markdown files...]\n';
+  const usage = 'usage: node scripts/doc-blocks.mjs <outDir> [markdown or TypeScript files...]\n';
   if (outArg === '--help' || outArg === '-h') {
     process.stdout.write(usage);
     return 0;
@@ -166,7 +212,7 @@ function main(argv) {
         page: relative(process.cwd(), resolve(file)).split('\\').join('/'),
         path: resolve(file),
       }))
-    : defaultPages();
+    : [...defaultPages(), ...defaultSources()];
 
   const manifest = { blocks: [], apps: [], skipped: [] };
   const writes = [];
@@ -180,7 +226,8 @@ function main(argv) {
     } catch (error) {
       throw new DocBlockError(`${page}: cannot read it (${error.code ?? error.message})`);
     }
-    for (const block of fencedBlocks(text, page)) {
+    const blocks = /\.ts$/i.test(path) ? commentBlocks(text, page) : fencedBlocks(text, page);
+    for (const block of blocks) {
       const words = infoWords(block.info);
       if (!isTypeScript(words)) continue;
       if (words.includes('fragment')) {
