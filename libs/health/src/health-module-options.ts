@@ -91,11 +91,19 @@ export interface HealthStreamOptions {
  *
  * @example
  * ```ts
- * HealthModule.forRoot({
- *   path: 'health',
- *   defaults: { intervalMs: 10_000, timeoutMs: 500 },
- *   httpStatus: { readiness: { degraded: 503 } },
- * });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       path: 'health',
+ *       defaults: { intervalMs: 10_000, timeoutMs: 500 },
+ *       httpStatus: { readiness: { degraded: 503 } },
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export interface HealthModuleOptions {
@@ -157,17 +165,35 @@ export interface HealthModuleOptions {
   stream?: HealthStreamOptions;
   /**
    * Built-in indicators to register at init, made by the factories (`eventLoopIndicator()`,
-   * `memoryIndicator()`, `redisIndicator(client)`, …; see the README's "Built-in indicators").
-   * Each registers with the options given to its factory, and is closed when the module is
-   * destroyed. Through `forRootAsync`, a client from DI can be passed to a factory. Anything else
+   * `memoryIndicator()`, `redisIndicator(client)`, …; see the docs' "Built-in indicators" page,
+   * `docs/built-in-indicators.md`). Each registers with the options given to its factory, and is
+   * closed when the module is destroyed. Through `forRootAsync`, a client from DI can be passed to a factory. Anything else
    * in the array fails the boot with `InvalidHealthModuleOptionsError`.
    * @default []
    * @example
    * ```ts
-   * HealthModule.forRootAsync({
-   *   inject: [Redis],
-   *   useFactory: (redis: Redis) => ({ indicators: [eventLoopIndicator(), redisIndicator(redis)] }),
-   * });
+   * import { Module } from '@nestjs/common';
+   * import { Redis } from 'ioredis';
+   * import { HealthModule, eventLoopIndicator, redisIndicator } from 'nest-health';
+   *
+   * @Module({
+   *   providers: [{ provide: Redis, useFactory: () => new Redis(process.env.REDIS_URL!) }],
+   *   exports: [Redis],
+   * })
+   * export class RedisModule {}
+   *
+   * @Module({
+   *   imports: [
+   *     HealthModule.forRootAsync({
+   *       imports: [RedisModule],
+   *       inject: [Redis],
+   *       useFactory: (redis: Redis) => ({
+   *         indicators: [eventLoopIndicator(), redisIndicator(redis)],
+   *       }),
+   *     }),
+   *   ],
+   * })
+   * export class AppModule {}
    * ```
    */
   indicators?: BuiltInIndicator[];

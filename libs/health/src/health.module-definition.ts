@@ -35,7 +35,20 @@ export const {
    * Injection token (`'HEALTH:MODULE_OPTIONS'`) of the {@link HealthModuleOptions} as given to
    * `forRoot`, or as resolved by `forRootAsync`'s factory: before defaults are applied, and without
    * the route options ({@link HealthModuleRouteOptions}).
-   * @example `constructor(@Inject(HEALTH_MODULE_OPTIONS) options: HealthModuleOptions) {}`
+   * @example
+   * ```ts
+   * import { Inject, Injectable } from '@nestjs/common';
+   * import { HEALTH_MODULE_OPTIONS, type HealthModuleOptions } from 'nest-health';
+   *
+   * @Injectable()
+   * export class HealthSettings {
+   *   constructor(@Inject(HEALTH_MODULE_OPTIONS) private readonly options: HealthModuleOptions) {}
+   *
+   *   get details() {
+   *     return this.options.details;
+   *   }
+   * }
+   * ```
    */
   MODULE_OPTIONS_TOKEN: HEALTH_MODULE_OPTIONS,
   OPTIONS_TYPE: HEALTH_OPTIONS_TYPE,

@@ -94,6 +94,11 @@ function importsHealthModule(entry: unknown): boolean {
  *
  * @example
  * ```ts
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule } from 'nest-health';
+ *
+ * declare class DatabaseHealth {} // an @HealthIndicator() class of yours
+ *
  * @Module({
  *   imports: [HealthModule.forRoot({ defaults: { intervalMs: 10_000 } })],
  *   providers: [DatabaseHealth],
@@ -104,16 +109,24 @@ function importsHealthModule(entry: unknown): boolean {
  * Options from `@nestjs/config` (environment variables are strings: numeric options take a
  * plain decimal string such as `"500"`, boolean options `"true"` / `"false"`):
  * ```ts
- * // ConfigModule and ConfigService are @nestjs/config's
- * HealthModule.forRootAsync({
- *   path: 'health', // route options stay synchronous
- *   imports: [ConfigModule],
- *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => ({
- *     defaults: { timeoutMs: config.get('HEALTH_TIMEOUT_MS', 1_000) },
- *     fastPath: config.get('HEALTH_FAST_PATH', false),
- *   }),
- * });
+ * import { Module } from '@nestjs/common';
+ * import { ConfigModule, ConfigService } from '@nestjs/config';
+ * import { HealthModule } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRootAsync({
+ *       path: 'health', // route options stay synchronous
+ *       imports: [ConfigModule],
+ *       inject: [ConfigService],
+ *       useFactory: (config: ConfigService) => ({
+ *         defaults: { timeoutMs: config.get('HEALTH_TIMEOUT_MS', 1_000) }, // "500" is accepted
+ *         fastPath: config.get('HEALTH_FAST_PATH', false), // "true" / "false"
+ *       }),
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 @Module({

@@ -11,7 +11,17 @@ type Data = Readonly<Record<string, unknown>>;
  *
  * @example
  * ```ts
- * return up({ responseTimeMs: performance.now() - started });
+ * import { HealthIndicator, down, up, type HealthCheckContext } from 'nest-health';
+ *
+ * @HealthIndicator({ name: 'payments' })
+ * export class PaymentsHealth {
+ *   async check({ signal }: HealthCheckContext) {
+ *     const started = performance.now();
+ *     const response = await fetch('https://payments.internal/health', { signal });
+ *     if (!response.ok) return down(`HTTP ${response.status}`);
+ *     return up({ responseTimeMs: performance.now() - started });
+ *   }
+ * }
  * ```
  */
 export function up(data?: Data): HealthCheckResult {

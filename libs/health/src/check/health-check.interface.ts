@@ -35,9 +35,11 @@ export interface HealthCheckResult {
 export interface HealthCheckContext {
   /**
    * Aborts when the run times out (after `timeoutMs`) or when the application shuts down. Pass
-   * it to anything that accepts one (`fetch`, `pg`'s query config, `setTimeout` from
-   * `node:timers/promises`). The engine does not wait for a check that ignores it: the run is
-   * reported `down` at the deadline either way.
+   * it to what accepts one: `fetch(url, { signal })`, `setTimeout(ms, undefined, { signal })`
+   * from `node:timers/promises`, `once(emitter, event, { signal })` from `node:events`. `pg` and
+   * `ioredis` take none (their queries cannot be aborted). The engine does not wait for a check
+   * that ignores it: the run is reported `down` at the deadline either way, and what the check
+   * started goes on in the background.
    */
   readonly signal: AbortSignal;
   /** The indicator's name. */
@@ -55,6 +57,9 @@ export interface HealthCheckContext {
  *
  * @example
  * ```ts
+ * import { HealthIndicator, up, type HealthIndicatorCheck } from 'nest-health';
+ * import { Pool } from 'pg';
+ *
  * @HealthIndicator({ name: 'database', timeoutMs: 500 })
  * export class DatabaseHealth implements HealthIndicatorCheck {
  *   constructor(private readonly pool: Pool) {}

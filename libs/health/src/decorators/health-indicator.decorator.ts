@@ -16,12 +16,15 @@ import type { HealthIndicatorOptions } from './health-indicator.options';
  *
  * @example
  * ```ts
+ * import { HealthIndicator, up, type HealthIndicatorCheck } from 'nest-health';
+ * import { Pool } from 'pg';
+ *
  * @HealthIndicator({ name: 'database', groups: ['readiness'], timeoutMs: 500 })
  * export class DatabaseHealth implements HealthIndicatorCheck {
  *   constructor(private readonly pool: Pool) {}
- *   async check({ signal }: HealthCheckContext) {
+ *   async check() {
  *     const started = performance.now();
- *     await this.pool.query('SELECT 1');
+ *     await this.pool.query('SELECT 1'); // throwing means down
  *     return up({ responseTimeMs: performance.now() - started });
  *   }
  * }

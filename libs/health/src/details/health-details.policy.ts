@@ -28,9 +28,19 @@ import { healthLoggerFor } from '../logging/health-logger';
  *
  * @example
  * ```ts
- * constructor(private readonly details: HealthDetailsPolicy) {}
- * async handler(@Req() request: Request) {
- *   const admitted = await this.details.admits(request);
+ * import { Controller, Get, Req } from '@nestjs/common';
+ * import type { Request } from 'express';
+ * import { HealthDetailsPolicy } from 'nest-health';
+ *
+ * @Controller('status')
+ * export class StatusController {
+ *   constructor(private readonly details: HealthDetailsPolicy) {}
+ *
+ *   @Get()
+ *   async status(@Req() request: Request) {
+ *     const admitted = await this.details.admits(request);
+ *     return admitted ? { version: process.env.APP_VERSION } : {};
+ *   }
  * }
  * ```
  */

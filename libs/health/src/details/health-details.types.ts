@@ -50,17 +50,33 @@ export interface HealthRequest {
  *   Fastify's `FastifyRequest`.
  * @example
  * ```ts
- * HealthModule.forRoot({
- *   details: 'authorized',
- *   authorize: (req) => req.headers['x-health-token'] === process.env.HEALTH_TOKEN,
- * });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       details: 'authorized',
+ *       authorize: (req) => req.headers['x-health-token'] === process.env.HEALTH_TOKEN,
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  * @example
  * ```ts
- * // Request: the Request type of the express package
- * HealthModule.forRoot({
- *   authorize: (req: Request) => req.get('x-health-token') === process.env.HEALTH_TOKEN,
- * });
+ * import { Module } from '@nestjs/common';
+ * import type { Request } from 'express';
+ * import { HealthModule } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       authorize: (req: Request) => req.get('x-health-token') === process.env.HEALTH_TOKEN,
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export type HealthAuthorizeFunction = {

@@ -31,12 +31,24 @@ export type HealthRegistryEvent =
  *
  * @example
  * ```ts
- * constructor(private readonly registry: HealthRegistry) {}
- * onTenantAdded(tenant: Tenant) {
- *   this.registry.register(() => tenant.pool.query('SELECT 1').then(() => up()), {
- *     name: `tenant-${tenant.id}`,
- *     groups: ['tenants'],
- *   });
+ * import { Injectable } from '@nestjs/common';
+ * import { HealthRegistry, up } from 'nest-health';
+ * import { Pool } from 'pg';
+ *
+ * @Injectable()
+ * export class TenantHealth {
+ *   constructor(private readonly registry: HealthRegistry) {}
+ *
+ *   onTenantAdded(tenant: { id: string; pool: Pool }) {
+ *     this.registry.register(() => tenant.pool.query('SELECT 1').then(() => up()), {
+ *       name: `tenant-${tenant.id}`,
+ *       groups: ['tenants'],
+ *     });
+ *   }
+ *
+ *   onTenantRemoved(id: string) {
+ *     this.registry.unregister(`tenant-${id}`);
+ *   }
  * }
  * ```
  */

@@ -52,16 +52,22 @@ export const ON_HEALTH_CHANGE_KEY = decorator.KEY;
  *
  * @example
  * ```ts
+ * import { Injectable } from '@nestjs/common';
+ * import { OnHealthChange, type HealthChangeEvent } from 'nest-health';
+ *
+ * declare function page(text: string): void; // your pager
+ * declare const audit: { write(line: string): Promise<void> }; // your audit log
+ *
  * @Injectable()
  * export class PagerService {
  *   @OnHealthChange({ group: 'readiness' })
  *   onReadiness(event: HealthChangeEvent) {
- *     if (event.current === 'down') this.page(`not ready since ${event.since}`);
+ *     if (event.current === 'down') page(`not ready since ${event.since}`);
  *   }
  *
  *   @OnHealthChange('database')
  *   async onDatabase(event: HealthChangeEvent) {
- *     await this.audit.write(`database ${event.previous} → ${event.current}`);
+ *     await audit.write(`database ${event.previous} → ${event.current}`);
  *   }
  * }
  * ```

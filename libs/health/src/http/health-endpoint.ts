@@ -8,12 +8,18 @@ import { NoStoreExceptionFilter } from './no-store-exception.filter';
  *
  * @example
  * ```ts
+ * import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+ * import { Reflector } from '@nestjs/core';
+ * import { HEALTH_ENDPOINT_METADATA } from 'nest-health';
+ *
+ * declare function authenticate(context: ExecutionContext): Promise<boolean>; // yours
+ *
  * @Injectable()
  * export class AuthGuard implements CanActivate {
  *   constructor(private readonly reflector: Reflector) {}
- *   canActivate(context: ExecutionContext) {
+ *   async canActivate(context: ExecutionContext) {
  *     if (this.reflector.get(HEALTH_ENDPOINT_METADATA, context.getClass())) return true;
- *     // … authenticate
+ *     return authenticate(context);
  *   }
  * }
  * ```

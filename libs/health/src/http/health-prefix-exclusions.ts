@@ -29,10 +29,18 @@ import { findOptionProblems } from '../options/validate-options';
  * @example
  * ```ts
  * // main.ts
- * const app = await NestFactory.create(AppModule);
- * // Every route under /api, but the probes stay at /health/ready, /readyz, … for the kubelet.
- * app.setGlobalPrefix('api', { exclude: healthPrefixExclusions() });
- * await app.listen(3000);
+ * import { NestFactory } from '@nestjs/core';
+ * import { healthPrefixExclusions } from 'nest-health';
+ *
+ * declare class AppModule {} // your root module
+ *
+ * async function bootstrap() {
+ *   const app = await NestFactory.create(AppModule);
+ *   // Every route under /api, but the probes stay at /health/ready, /readyz, … for the kubelet.
+ *   app.setGlobalPrefix('api', { exclude: healthPrefixExclusions() });
+ *   await app.listen(process.env.PORT ?? 3000);
+ * }
+ * void bootstrap();
  * ```
  */
 export function healthPrefixExclusions(path: string = HEALTH_MODULE_DEFAULTS.path): string[] {

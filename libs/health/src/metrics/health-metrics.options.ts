@@ -41,15 +41,25 @@ export interface PrometheusRegistryLike {
  *
  * @example
  * ```ts
- * HealthModule.forRoot({ metrics: true }); // served at GET /health/metrics
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [HealthModule.forRoot({ metrics: true })], // served at GET /health/metrics
+ * })
+ * export class AppModule {}
  * ```
  * @example
  * ```ts
- * // Into the registry your app already serves at /metrics
- * HealthModule.forRootAsync({
- *   inject: [Registry],
- *   useFactory: (registry: Registry) => ({ metrics: { registry } }),
- * });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule } from 'nest-health';
+ * import { register } from 'prom-client';
+ *
+ * @Module({
+ *   // Into prom-client's global registry, which your app already serves at /metrics
+ *   imports: [HealthModule.forRoot({ metrics: { registry: register } })],
+ * })
+ * export class AppModule {}
  * ```
  */
 export interface HealthMetricsOptions {

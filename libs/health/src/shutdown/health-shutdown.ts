@@ -44,8 +44,23 @@ export type HealthShutdownPhase = 'running' | 'draining' | 'closing';
  *
  * @example
  * ```ts
- * // a stream that ends when the app starts closing
- * return events$.pipe(takeUntil(this.shutdown.closing));
+ * import { Controller, Sse, type MessageEvent } from '@nestjs/common';
+ * import { HealthShutdown } from 'nest-health';
+ * import { interval, map, takeUntil, type Observable } from 'rxjs';
+ *
+ * @Controller('ticks')
+ * export class TicksController {
+ *   constructor(private readonly shutdown: HealthShutdown) {}
+ *
+ *   @Sse()
+ *   ticks(): Observable<MessageEvent> {
+ *     // a stream that ends when the app starts closing
+ *     return interval(1_000).pipe(
+ *       map((n) => ({ data: { tick: n } })),
+ *       takeUntil(this.shutdown.closing),
+ *     );
+ *   }
+ * }
  * ```
  */
 @Injectable()

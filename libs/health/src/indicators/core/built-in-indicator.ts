@@ -30,13 +30,41 @@ export type BuiltInIndicatorOptions = HealthIndicatorOptions;
  *
  * @example
  * ```ts
- * HealthModule.forRootAsync({
- *   inject: [Redis],
- *   useFactory: (redis: Redis) => ({ indicators: [eventLoopIndicator(), redisIndicator(redis)] }),
- * });
+ * import { Module } from '@nestjs/common';
+ * import { Redis } from 'ioredis';
+ * import { HealthModule, eventLoopIndicator, redisIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   providers: [{ provide: Redis, useFactory: () => new Redis(process.env.REDIS_URL!) }],
+ *   exports: [Redis],
+ * })
+ * export class RedisModule {}
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRootAsync({
+ *       imports: [RedisModule],
+ *       inject: [Redis],
+ *       useFactory: (redis: Redis) => ({
+ *         indicators: [eventLoopIndicator(), redisIndicator(redis)],
+ *       }),
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  * @example
  * ```ts
+ * import type { OnApplicationShutdown } from '@nestjs/common';
+ * import { Redis } from 'ioredis';
+ * import {
+ *   HealthIndicator,
+ *   redisIndicator,
+ *   type BuiltInIndicator,
+ *   type HealthCheckContext,
+ *   type HealthIndicatorCheck,
+ * } from 'nest-health';
+ *
  * @HealthIndicator({ name: 'cache', groups: ['readiness'] })
  * export class CacheHealth implements HealthIndicatorCheck, OnApplicationShutdown {
  *   private readonly redis: BuiltInIndicator;

@@ -137,7 +137,25 @@ export class BullMqHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * bullmqIndicator(emailQueue, { name: 'email-queue', waiting: { degradedAbove: 1_000, downAbove: 10_000 } });
+ * import { Module } from '@nestjs/common';
+ * import { Queue } from 'bullmq';
+ * import { HealthModule, bullmqIndicator } from 'nest-health';
+ *
+ * declare const emailQueue: Queue; // your queue
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         bullmqIndicator(emailQueue, {
+ *           name: 'email-queue',
+ *           waiting: { degradedAbove: 1_000, downAbove: 10_000 },
+ *         }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function bullmqIndicator(

@@ -257,9 +257,23 @@ export class RabbitMqHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * rabbitmqIndicator(process.env.AMQP_URL!, {
- *   queues: [{ name: 'orders', messages: { degradedAbove: 1_000 }, consumers: { downBelow: 1 } }],
- * });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, rabbitmqIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         rabbitmqIndicator(process.env.AMQP_URL!, {
+ *           queues: [
+ *             { name: 'orders', messages: { degradedAbove: 1_000 }, consumers: { downBelow: 1 } },
+ *           ],
+ *         }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function rabbitmqIndicator(

@@ -163,7 +163,25 @@ export class RedisHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * redisIndicator(redis, { name: 'cache', responseTimeMs: { degradedAbove: 50, downAbove: 500 } });
+ * import { Module } from '@nestjs/common';
+ * import { Redis } from 'ioredis';
+ * import { HealthModule, redisIndicator } from 'nest-health';
+ *
+ * declare const redis: Redis; // your client
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         redisIndicator(redis, {
+ *           name: 'cache',
+ *           responseTimeMs: { degradedAbove: 50, downAbove: 500 },
+ *         }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function redisIndicator(

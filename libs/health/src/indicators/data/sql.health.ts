@@ -164,12 +164,25 @@ export class SqlHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * HealthModule.forRootAsync({
- *   inject: [DataSource],
- *   useFactory: (dataSource: DataSource) => ({
- *     indicators: [sqlIndicator(dataSource, { name: 'database', responseTimeMs: { degradedAbove: 200 } })],
- *   }),
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, sqlIndicator } from 'nest-health';
+ * import { Pool } from 'pg';
+ *
+ * const pool = new Pool({
+ *   connectionString: process.env.DATABASE_URL,
+ *   connectionTimeoutMillis: 1_000,
  * });
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         sqlIndicator(pool, { name: 'database', responseTimeMs: { degradedAbove: 200 } }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function sqlIndicator(

@@ -141,7 +141,19 @@ export class DnsHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * dnsIndicator('db.internal', { resolver: 'dns', expectedAddresses: ['10.0.0.12'] });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, dnsIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         dnsIndicator('db.internal', { resolver: 'dns', expectedAddresses: ['10.0.0.12'] }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function dnsIndicator(hostname: string, options?: DnsIndicatorOptions): BuiltInIndicator {

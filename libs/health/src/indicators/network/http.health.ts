@@ -198,12 +198,24 @@ function withCause(error: unknown): unknown {
  *
  * @example
  * ```ts
- * httpIndicator('https://payments.internal/health', {
- *   name: 'payments',
- *   expectedStatus: [200, 204],
- *   bodyMatches: (body) => body.includes('"ok"'),
- *   responseTimeMs: { degradedAbove: 500 },
- * });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, httpIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         httpIndicator('https://payments.internal/health', {
+ *           name: 'payments',
+ *           expectedStatus: [200, 204],
+ *           bodyMatches: (body) => body.includes('"ok"'),
+ *           responseTimeMs: { degradedAbove: 500 },
+ *         }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function httpIndicator(url: string | URL, options?: HttpIndicatorOptions): BuiltInIndicator {

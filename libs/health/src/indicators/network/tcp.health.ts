@@ -87,7 +87,17 @@ export class TcpHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * tcpIndicator('smtp.internal', 25, { name: 'smtp', critical: false });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, tcpIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [tcpIndicator('smtp.internal', 25, { name: 'smtp', critical: false })],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function tcpIndicator(

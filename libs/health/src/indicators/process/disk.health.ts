@@ -110,7 +110,22 @@ export class DiskHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * diskIndicator({ path: '/var/lib/app', freeBytes: { degradedBelow: 5 * 2 ** 30, downBelow: 2 ** 30 } });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, diskIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         diskIndicator({
+ *           path: '/var/lib/app',
+ *           freeBytes: { degradedBelow: 5 * 2 ** 30, downBelow: 2 ** 30 },
+ *         }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function diskIndicator(options?: DiskIndicatorOptions): BuiltInIndicator {

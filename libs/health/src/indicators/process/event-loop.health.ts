@@ -183,7 +183,13 @@ export class EventLoopHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * HealthModule.forRoot({ indicators: [eventLoopIndicator()] }); // GET /health/live
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, eventLoopIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [HealthModule.forRoot({ indicators: [eventLoopIndicator()] })], // GET /health/live
+ * })
+ * export class AppModule {}
  * ```
  */
 export function eventLoopIndicator(options?: EventLoopIndicatorOptions): BuiltInIndicator {

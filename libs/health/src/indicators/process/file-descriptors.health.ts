@@ -116,7 +116,13 @@ export class FileDescriptorsHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * HealthModule.forRoot({ indicators: [fileDescriptorsIndicator()] });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, fileDescriptorsIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [HealthModule.forRoot({ indicators: [fileDescriptorsIndicator()] })],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function fileDescriptorsIndicator(

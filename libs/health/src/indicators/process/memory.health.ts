@@ -109,7 +109,21 @@ export class MemoryHealthIndicator extends BuiltInHealthIndicator {
  *
  * @example
  * ```ts
- * memoryIndicator({ rssBytes: { degradedAbove: 900 * 2 ** 20, downAbove: 1_000 * 2 ** 20 } });
+ * import { Module } from '@nestjs/common';
+ * import { HealthModule, memoryIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRoot({
+ *       indicators: [
+ *         memoryIndicator({
+ *           rssBytes: { degradedAbove: 900 * 2 ** 20, downAbove: 1_000 * 2 ** 20 },
+ *         }),
+ *       ],
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function memoryIndicator(options?: MemoryIndicatorOptions): BuiltInIndicator {

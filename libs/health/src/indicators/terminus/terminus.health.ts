@@ -121,13 +121,22 @@ export function toHealthResult(result: TerminusIndicatorResult): HealthCheckResu
  *
  * @example
  * ```ts
- * HealthModule.forRootAsync({
- *   imports: [TerminusModule],
- *   inject: [TypeOrmHealthIndicator],
- *   useFactory: (db: TypeOrmHealthIndicator) => ({
- *     indicators: [terminusIndicator(() => db.pingCheck('database'), { name: 'database' })],
- *   }),
- * });
+ * import { Module } from '@nestjs/common';
+ * import { TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+ * import { HealthModule, terminusIndicator } from 'nest-health';
+ *
+ * @Module({
+ *   imports: [
+ *     HealthModule.forRootAsync({
+ *       imports: [TerminusModule],
+ *       inject: [TypeOrmHealthIndicator],
+ *       useFactory: (db: TypeOrmHealthIndicator) => ({
+ *         indicators: [terminusIndicator(() => db.pingCheck('database'), { name: 'database' })],
+ *       }),
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
  * ```
  */
 export function terminusIndicator(
