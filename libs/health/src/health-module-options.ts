@@ -167,8 +167,9 @@ export interface HealthModuleOptions {
    * Built-in indicators to register at init, made by the factories (`eventLoopIndicator()`,
    * `memoryIndicator()`, `redisIndicator(client)`, …; see the docs' "Built-in indicators" page,
    * `docs/built-in-indicators.md`). Each registers with the options given to its factory, and is
-   * closed when the module is destroyed. Through `forRootAsync`, a client from DI can be passed to a factory. Anything else
-   * in the array fails the boot with `InvalidHealthModuleOptionsError`.
+   * closed when the module is destroyed. Through `forRootAsync`, a client from DI can be passed
+   * to a factory. Anything else in the array fails the boot with
+   * `InvalidHealthModuleOptionsError`.
    * @default []
    * @example
    * ```ts
