@@ -52,7 +52,7 @@ export class HealthScheduler implements OnApplicationBootstrap, OnApplicationShu
   private started = false;
 
   constructor(
-    private readonly registry: HealthRegistry,
+    registry: HealthRegistry,
     private readonly runner: HealthCheckRunner,
     private readonly state: HealthStateStore,
     @Optional() @Inject(HEALTH_RESOLVED_OPTIONS) options?: ResolvedHealthModuleOptions,
