@@ -11,6 +11,8 @@ export default tseslint.config(
       'coverage/**',
       'test-output/**',
       'bench/results/**',
+      // The API reference that `npm run docs` generates (TypeDoc's HTML, CSS and scripts).
+      'docs/api/**',
       '*.js',
       '*.mjs',
       // A CommonJS require hook for child processes; outside the TypeScript project.
@@ -18,6 +20,8 @@ export default tseslint.config(
       // Benchmarks run as plain Node scripts against the built library.
       'bench/*.mjs',
       'bench/*.cjs',
+      // Repository scripts (lockfile check, doc-block extraction): plain Node ESM, no TypeScript.
+      'scripts/*.mjs',
       // A separate package (NestJS 12, its own node_modules), type-checked by its own strict tsc.
       'test/compat/**',
     ],

@@ -296,27 +296,62 @@ export interface ResolvedHealthModuleOptions {
  * Every default of the module, in one place.
  */
 export const HEALTH_MODULE_DEFAULTS = {
+  /** Default of {@link HealthModuleRouteOptions.path}: the probes are under `/health`. */
   path: 'health',
+  /**
+   * Default of {@link HealthModuleRouteOptions.aliases}: `/livez`, `/readyz` and `/startupz` are
+   * served.
+   */
   aliases: true,
+  /** Default of {@link HealthModuleRouteOptions.isGlobal}: the module is global. */
   isGlobal: true,
+  /** Default of {@link HealthModuleOptions.logger}: Nest's `Logger`, context `HealthModule`. */
   logger: true,
+  /** Default of {@link HealthModuleOptions.slowCheckMs}, in milliseconds. */
   slowCheckMs: 500,
+  /** Default of {@link HealthModuleOptions.reminderIntervalMs}, in milliseconds (5 minutes). */
   reminderIntervalMs: 300_000,
+  /** Default of {@link HealthModuleRouteOptions.dashboard}: the page is served. */
   dashboard: true,
+  /**
+   * Default of {@link HealthModuleOptions.stream}: heartbeat and retry in milliseconds, and the
+   * most streams open at once.
+   */
   stream: { heartbeatMs: 15_000, maxSubscribers: 1_000, retryMs: 3_000 },
+  /**
+   * Default of {@link HealthModuleOptions.details}: loopback callers, or callers `authorize`
+   * admits.
+   */
   details: 'local',
+  /** Default of {@link HealthModuleOptions.freshMinIntervalMs}, in milliseconds. */
   freshMinIntervalMs: 1_000,
+  /** Default of {@link HealthModuleOptions.shutdownDelayMs}, in milliseconds: no delay. */
   shutdownDelayMs: 0,
+  /** Default of {@link HealthModuleOptions.format}: the module's own JSON. */
   format: 'default',
+  /** Default of {@link HealthModuleOptions.fastPath}: every probe goes through the framework. */
   fastPath: false,
+  /** Default of {@link HealthModuleRouteOptions.decorators}: none. */
   decorators: [],
+  /** Default of {@link HealthModuleOptions.defaults}: every indicator's timing and thresholds. */
   defaults: {
+    /** Default of {@link HealthIndicatorTiming.intervalMs}, in milliseconds. */
     intervalMs: 5_000,
+    /** Default of {@link HealthIndicatorTiming.timeoutMs}, in milliseconds. */
     timeoutMs: 1_000,
+    /**
+     * Default of {@link HealthIndicatorTiming.failureThreshold}: one `down` result turns it down.
+     */
     failureThreshold: 1,
+    /** Default of {@link HealthIndicatorTiming.successThreshold}: one good result turns it up. */
     successThreshold: 1,
+    /** Default of {@link HealthIndicatorTiming.cacheTtlMs}, in milliseconds (on-demand mode). */
     cacheTtlMs: 1_000,
   },
+  /**
+   * HTTP status of every group's probe for each status, unless {@link
+   * HealthModuleOptions.httpStatus} says otherwise for the group.
+   */
   httpStatus: { up: 200, degraded: 200, down: 503 },
 } as const;
 

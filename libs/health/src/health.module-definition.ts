@@ -24,6 +24,12 @@ import { findOptionProblems } from './options/validate-options';
  */
 export const {
   ConfigurableModuleClass: ConfigurableHealthModule,
+  /**
+   * Injection token (`'HEALTH:MODULE_OPTIONS'`) of the {@link HealthModuleOptions} as given to
+   * `forRoot`, or as resolved by `forRootAsync`'s factory: before defaults are applied, and without
+   * the route options ({@link HealthModuleRouteOptions}).
+   * @example `constructor(@Inject(HEALTH_MODULE_OPTIONS) options: HealthModuleOptions) {}`
+   */
   MODULE_OPTIONS_TOKEN: HEALTH_MODULE_OPTIONS,
   OPTIONS_TYPE: HEALTH_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: HEALTH_ASYNC_OPTIONS_TYPE,

@@ -100,6 +100,7 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
   exports: [HealthRegistry, HealthStateStore, HealthDetailsPolicy, HealthShutdown, HealthMetrics],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {
+  /** Created by Nest's injector; inject the instance rather than constructing one. @internal */
   constructor(private readonly fastPath: HealthFastPath) {
     super();
   }

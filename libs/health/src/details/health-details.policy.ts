@@ -39,6 +39,7 @@ export class HealthDetailsPolicy implements OnModuleInit {
   private guard?: CanActivate;
   private warned = false;
 
+  /** Created by Nest's injector; inject the instance rather than constructing one. @internal */
   constructor(
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
     private readonly moduleRef: ModuleRef,

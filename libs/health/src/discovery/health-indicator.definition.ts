@@ -10,13 +10,26 @@ export interface HealthIndicatorDefinition {
   readonly name: string;
   /** Groups it belongs to, never empty. */
   readonly groups: readonly string[];
+  /**
+   * Whether its `down` takes its groups down; `false` makes it count as `degraded` (see {@link
+   * HealthIndicatorOptions.critical}).
+   */
   readonly critical: boolean;
+  /** `'background'` or `'on-demand'` (see {@link HealthIndicatorOptions.mode}). */
   readonly mode: HealthIndicatorMode;
   /** Milliseconds. */
   readonly timeoutMs: number;
   /** Milliseconds. */
   readonly intervalMs: number;
+  /**
+   * Consecutive `down` results before it turns down (see {@link
+   * HealthIndicatorTiming.failureThreshold}).
+   */
   readonly failureThreshold: number;
+  /**
+   * Consecutive non-`down` results before it is up again after `down` (see {@link
+   * HealthIndicatorTiming.successThreshold}).
+   */
   readonly successThreshold: number;
   /** Milliseconds; on-demand mode only. */
   readonly cacheTtlMs: number;

@@ -16,7 +16,10 @@ import { stripUndefined, type ResolvedHealthModuleOptions } from '../health-modu
 import { findOptionProblems } from '../options/validate-options';
 import type { HealthIndicatorDefinition } from './health-indicator.definition';
 
-/** A change of the registry's content. */
+/**
+ * A change of the registry's content: `type` says whether the indicator was `'added'` or
+ * `'removed'`; `definition` is the indicator with its options resolved.
+ */
 export type HealthRegistryEvent =
   | { readonly type: 'added'; readonly definition: HealthIndicatorDefinition }
   | { readonly type: 'removed'; readonly definition: HealthIndicatorDefinition };
@@ -45,6 +48,7 @@ export class HealthRegistry {
   /** Every `added` and `removed` change, as it happens (no replay). */
   readonly events: Observable<HealthRegistryEvent> = this.events$.asObservable();
 
+  /** Created by Nest's injector; inject the instance rather than constructing one. @internal */
   constructor(
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
   ) {}

@@ -6,13 +6,23 @@ import type { HealthIndicatorMode } from '../decorators/health-indicator.options
  * may keep a reference.
  */
 export interface IndicatorState {
+  /** The indicator's name, unique in the app (see {@link HealthIndicatorOptions.name}). */
   readonly name: string;
   /** Effective status, after `failureThreshold` / `successThreshold`; `unknown` before the first result. */
   readonly status: IndicatorStatus;
   /** Status of the last run, before thresholds; `null` before the first result. */
   readonly observed: HealthStatus | null;
+  /**
+   * Whether its `down` takes its groups down; when `false` it counts as `degraded` for them (see
+   * {@link HealthIndicatorOptions.critical}).
+   */
   readonly critical: boolean;
+  /** The groups it belongs to, never empty. */
   readonly groups: readonly string[];
+  /**
+   * How it runs: `'background'` (on its own timer) or `'on-demand'` (when asked, with a cache); see
+   * {@link HealthIndicatorMode}.
+   */
   readonly mode: HealthIndicatorMode;
   /** Message of the last run (sanitized), or `null`. */
   readonly message: string | null;
@@ -26,7 +36,15 @@ export interface IndicatorState {
   readonly durationMs: number | null;
   /** Whether the last run hit its timeout. */
   readonly timedOut: boolean;
+  /**
+   * Consecutive `down` runs up to the last one; 0 after a run that was not `down`. Compared with
+   * `failureThreshold`.
+   */
   readonly consecutiveFailures: number;
+  /**
+   * Consecutive runs that were not `down` (`up` or `degraded`) up to the last one; 0 after a `down`
+   * run. Compared with `successThreshold`.
+   */
   readonly consecutiveSuccesses: number;
 }
 
@@ -41,10 +59,19 @@ export type GroupReason = 'starting' | 'shutting_down';
  * The state of one group. Immutable, replaced on every change.
  */
 export interface GroupState {
+  /** The group's name: `'liveness'`, `'readiness'`, `'startup'` or a custom group's. */
   readonly name: string;
+  /**
+   * The group's status: the worst of its members' (a non-critical member's `down` counts as
+   * `degraded`), or `down` while it has a `reason`. An empty group is `up`.
+   */
   readonly status: HealthStatus;
   /** ISO-8601 time of the group's last transition. */
   readonly since: string;
+  /**
+   * Why the group is down for a reason of the module's rather than of its members (see {@link
+   * GroupReason}), or `null`.
+   */
   readonly reason: GroupReason | null;
   /** Effective status of each member, by name. */
   readonly checks: Readonly<Record<string, { readonly status: IndicatorStatus }>>;
@@ -56,34 +83,51 @@ export interface HealthSnapshot {
   readonly status: HealthStatus;
   /** ISO-8601 time the snapshot was taken. */
   readonly timestamp: string;
+  /** Every indicator's state, by name. */
   readonly checks: Readonly<Record<string, IndicatorState>>;
+  /**
+   * Every group's state, by name: the built-in groups always, a custom group while it has members.
+   */
   readonly groups: Readonly<Record<string, GroupState>>;
 }
 
 /** An indicator's effective status changed. */
 export interface IndicatorChangeEvent {
+  /** Tells it from a {@link GroupChangeEvent}: an indicator changed. */
   readonly type: 'indicator';
+  /** The indicator's name. */
   readonly name: string;
+  /** Effective status before the transition (`unknown` before the first result). */
   readonly previous: IndicatorStatus;
+  /** Effective status after the transition. */
   readonly current: IndicatorStatus;
   /** ISO-8601 time of the transition. */
   readonly since: string;
+  /** Message of the run that caused the transition (sanitized), or `null`. */
   readonly message: string | null;
+  /** Duration of the run that caused the transition, in milliseconds. */
   readonly durationMs: number | null;
   /** Status of each of the indicator's groups after the change. */
   readonly groups: Readonly<Record<string, HealthStatus>>;
+  /** The indicator's state after the transition. */
   readonly state: IndicatorState;
 }
 
 /** A group's status changed. */
 export interface GroupChangeEvent {
+  /** Tells it from an {@link IndicatorChangeEvent}: a group changed. */
   readonly type: 'group';
+  /** The group's name. */
   readonly name: string;
+  /** The group's status before the transition. */
   readonly previous: HealthStatus;
+  /** The group's status after the transition. */
   readonly current: HealthStatus;
   /** ISO-8601 time of the transition. */
   readonly since: string;
+  /** Why the group is down for a reason of the module's (see {@link GroupReason}), or `null`. */
   readonly reason: GroupReason | null;
+  /** The group's state after the transition. */
   readonly state: GroupState;
 }
 

@@ -5,6 +5,7 @@ import type { OptionProblem } from '../options/validate-options';
  * Base class of every error the module throws, so that callers can catch them as one kind.
  */
 export class HealthModuleError extends Error {
+  /** Always `'HealthModuleError'`, also where a minifier renames the class. */
   override name = 'HealthModuleError';
 }
 
@@ -13,6 +14,7 @@ export class HealthModuleError extends Error {
  * are invalid. The message names every invalid option, the value given and what is allowed.
  */
 export class InvalidHealthModuleOptionsError extends HealthModuleError {
+  /** Always `'InvalidHealthModuleOptionsError'`, also where a minifier renames the class. */
   override name = 'InvalidHealthModuleOptionsError';
   /** One entry per invalid option. */
   readonly problems: readonly OptionProblem[];
@@ -28,7 +30,9 @@ export class InvalidHealthModuleOptionsError extends HealthModuleError {
  * allowed.
  */
 export class InvalidHealthIndicatorOptionsError extends HealthModuleError {
+  /** Always `'InvalidHealthIndicatorOptionsError'`, also where a minifier renames the class. */
   override name = 'InvalidHealthIndicatorOptionsError';
+  /** One entry per invalid option. */
   readonly problems: readonly OptionProblem[];
   constructor(source: string, problems: readonly OptionProblem[]) {
     super(HealthMessages.invalidIndicatorOptions(source, problems));
@@ -40,6 +44,7 @@ export class InvalidHealthIndicatorOptionsError extends HealthModuleError {
  * Thrown at boot when a class marked `@HealthIndicator()` has no `check` method.
  */
 export class MissingHealthCheckMethodError extends HealthModuleError {
+  /** Always `'MissingHealthCheckMethodError'`, also where a minifier renames the class. */
   override name = 'MissingHealthCheckMethodError';
   constructor(source: string) {
     super(HealthMessages.missingCheckMethod(source));
@@ -50,6 +55,7 @@ export class MissingHealthCheckMethodError extends HealthModuleError {
  * Thrown at boot, or by `HealthRegistry.register`, when two indicators share a name.
  */
 export class DuplicateHealthIndicatorError extends HealthModuleError {
+  /** Always `'DuplicateHealthIndicatorError'`, also where a minifier renames the class. */
   override name = 'DuplicateHealthIndicatorError';
   constructor(name: string, source: string, existing: string) {
     super(HealthMessages.duplicateName(name, source, existing));
@@ -61,6 +67,7 @@ export class DuplicateHealthIndicatorError extends HealthModuleError {
  * request-scoped provider): background checks run outside any request.
  */
 export class HealthIndicatorScopeError extends HealthModuleError {
+  /** Always `'HealthIndicatorScopeError'`, also where a minifier renames the class. */
   override name = 'HealthIndicatorScopeError';
   constructor(source: string, scope: 'request-scoped' | 'transient') {
     super(HealthMessages.nonSingletonScope(source, scope));
@@ -73,6 +80,7 @@ export class HealthIndicatorScopeError extends HealthModuleError {
  * command that installs it.
  */
 export class MissingOptionalDependencyError extends HealthModuleError {
+  /** Always `'MissingOptionalDependencyError'`, also where a minifier renames the class. */
   override name = 'MissingOptionalDependencyError';
   /** The package to install, e.g. `"amqplib"`. */
   readonly packageName: string;

@@ -6,6 +6,7 @@ import { formatOptionProblems, type OptionProblem } from '../options/validate-op
  * method, the value given and what is allowed.
  */
 export class InvalidHealthChangeHookError extends HealthModuleError {
+  /** Always `'InvalidHealthChangeHookError'`, also where a minifier renames the class. */
   override name = 'InvalidHealthChangeHookError';
   /** One entry per invalid part of the filter. */
   readonly problems: readonly OptionProblem[];

@@ -19,7 +19,12 @@ import type {
  * ```
  */
 export interface HealthProbeBody {
+  /**
+   * The status answered: the group's (without the checks named in `?exclude=`), or on a per-check
+   * route what the check contributes to the group (a non-critical check's `down` is `degraded`).
+   */
   readonly status: HealthStatus;
+  /** The group's name, e.g. `readiness`. */
   readonly group: string;
   /** ISO-8601 time of the answer. */
   readonly timestamp: string;
@@ -45,8 +50,11 @@ export interface HealthCheckDetails {
   readonly status: IndicatorStatus;
   /** Status of the last run, before thresholds; `null` before the first result. */
   readonly observed: HealthStatus | null;
+  /** Whether its `down` takes its groups down; when `false` it counts as `degraded`. */
   readonly critical: boolean;
+  /** The groups it belongs to. */
   readonly groups: readonly string[];
+  /** How it runs: `'background'` (on its own timer) or `'on-demand'` (when asked, with a cache). */
   readonly mode: 'background' | 'on-demand';
   /** Milliseconds; `null` before the first result. */
   readonly durationMs: number | null;
@@ -54,8 +62,11 @@ export interface HealthCheckDetails {
   readonly lastCheckedAt: string | null;
   /** ISO-8601 time of the last effective transition. */
   readonly since: string;
+  /** Whether the last run hit its timeout. */
   readonly timedOut: boolean;
+  /** Consecutive `down` runs up to the last one; 0 after a run that was not `down`. */
   readonly consecutiveFailures: number;
+  /** Consecutive runs that were not `down` up to the last one; 0 after a `down` run. */
   readonly consecutiveSuccesses: number;
   /** Sanitized message of the last run; only for callers the details policy admits. */
   readonly message?: string;
@@ -73,22 +84,36 @@ export interface HealthCheckDetails {
 export interface HealthDetailsBody {
   /** The worst of every group's status. */
   readonly status: HealthStatus;
+  /** ISO-8601 time of the answer. */
   readonly timestamp: string;
   /** `'full'`, or `'withheld'` when the caller is not admitted to the details. */
   readonly details: 'full' | 'withheld';
+  /** Every indicator, by name. */
   readonly checks: Readonly<Record<string, HealthCheckDetails>>;
+  /**
+   * Every group, by name: its status, `since` (ISO-8601 time of its last transition) and, when it
+   * is down for a reason of the module's, `reason` (see {@link GroupReason}).
+   */
   readonly groups: Readonly<
     Record<string, { status: HealthStatus; since: string; reason?: GroupReason }>
   >;
   /** Facts about the process; only for callers the details policy admits. */
   readonly process?: {
+    /** The process id. */
     readonly pid: number;
+    /** Seconds since the process started (`process.uptime()`), to the millisecond. */
     readonly uptimeSeconds: number;
+    /** The Node.js version (`process.version`), e.g. `v20.20.2`. */
     readonly nodeVersion: string;
+    /** The process's memory (`process.memoryUsage()`), in bytes. */
     readonly memory: {
+      /** Resident set size: all the memory the process holds. */
       readonly rssBytes: number;
+      /** V8 heap in use. */
       readonly heapUsedBytes: number;
+      /** V8 heap allocated. */
       readonly heapTotalBytes: number;
+      /** Memory of C++ objects bound to JavaScript objects, `Buffer`s among them. */
       readonly externalBytes: number;
     };
   };

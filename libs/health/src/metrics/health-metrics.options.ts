@@ -95,7 +95,15 @@ export interface ResolvedHealthMetricsOptions {
 
 /** Defaults of {@link HealthMetricsOptions}. */
 export const HEALTH_METRICS_DEFAULTS = {
+  /**
+   * Default of {@link HealthMetricsOptions.prefix}: none, the names are those of {@link
+   * HEALTH_METRIC_NAMES}.
+   */
   prefix: '',
+  /**
+   * Default of {@link HealthMetricsOptions.durationBucketsSeconds}: histogram buckets in seconds, 5
+   * ms to 10 s.
+   */
   durationBucketsSeconds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 } as const;
 

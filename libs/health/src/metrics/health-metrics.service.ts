@@ -74,6 +74,7 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
   /** `from→to` pairs counted per indicator, to remove its transition series. */
   private readonly transitionPairs = new Map<string, Set<string>>();
 
+  /** Created by Nest's injector; inject the instance rather than constructing one. @internal */
   constructor(
     private readonly state: HealthStateStore,
     private readonly healthRegistry: HealthRegistry,

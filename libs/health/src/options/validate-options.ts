@@ -5,8 +5,14 @@ import { validateSync, type ValidationError } from 'class-validator';
  * One invalid option: its dotted path, the value given, and what is allowed.
  */
 export interface OptionProblem {
+  /** Dotted path of the option, e.g. `defaults.timeoutMs`. */
   readonly option: string;
+  /** The value given. */
   readonly value: unknown;
+  /**
+   * What the option accepts, as the message says it, e.g. `must be an integer from 1 to 300000
+   * (milliseconds)`.
+   */
   readonly allowed: string;
 }
 

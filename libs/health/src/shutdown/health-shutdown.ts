@@ -61,6 +61,7 @@ export class HealthShutdown implements OnModuleDestroy, OnApplicationShutdown {
    */
   readonly closing: Observable<void> = this.closing$.asObservable();
 
+  /** Created by Nest's injector; inject the instance rather than constructing one. @internal */
   constructor(
     private readonly state: HealthStateStore,
     private readonly scheduler: HealthScheduler,

@@ -29,7 +29,10 @@ export interface BullMqQueueLike {
   getWorkersCount(): Promise<number>;
   /** BullMQ's `isPaused()`. */
   isPaused(): Promise<boolean>;
-  /** The queue's Redis connection, once it has connected. */
+  /**
+   * The queue's Redis connection, once it has connected; its `status` is ioredis's connection
+   * status (`'ready'` when usable).
+   */
   readonly client: Promise<{ readonly status: string }>;
 }
 

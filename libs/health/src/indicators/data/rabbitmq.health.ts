@@ -25,7 +25,10 @@ import {
 
 /** An amqplib channel, by shape (promise API). */
 export interface AmqpChannelLike {
-  /** Passive declare: the queue's counts; fails (and closes the channel) if it does not exist. */
+  /**
+   * Passive declare: the queue's counts (`messageCount`: messages ready for delivery;
+   * `consumerCount`: consumers); fails (and closes the channel) if the queue does not exist.
+   */
   checkQueue(queue: string): Promise<{ messageCount: number; consumerCount: number }>;
   /** Closes the channel. */
   close(): Promise<void>;
