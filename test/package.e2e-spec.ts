@@ -92,6 +92,12 @@ describe('the packed library (npm pack of dist/libs/health)', () => {
     expect(targets.map(packagePath).filter((target) => !files.includes(target))).toEqual([]);
   });
 
+  it('ships the probe CLI as an executable Node script', () => {
+    for (const bin of Object.values(manifest.bin ?? {})) {
+      expect(readFileSync(join(BUILT, bin), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    }
+  });
+
   it('exports the entry with types first, require, and a default for ESM importers', () => {
     const entry = manifest.exports?.['.'] as Record<string, string>;
     // TypeScript reads the first condition that matches: `types` must come first.
