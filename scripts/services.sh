@@ -3,10 +3,12 @@
 #   postgres  PostgreSQL 127.0.0.1:5432, trust auth for 127.0.0.1, roles postgres and root, db test
 #   redis     Redis 127.0.0.1:6379, nothing kept on disk
 #   rabbitmq  RabbitMQ 127.0.0.1:5672, guest/guest
+#   promtool  Prometheus's promtool, for the alert rules' tests (a tool, not a service; no server
+#             is started; when it cannot be installed the rules' spec skips and says why)
 # Idempotent and quick when they already run. On a Debian machine that lacks one, it installs it
 # from Debian's packages first (needs root). One line per service; exits non-zero when a service
 # cannot be brought up.
-#   usage: scripts/services.sh [postgres] [redis] [rabbitmq]     (no argument: all three)
+#   usage: scripts/services.sh [postgres] [redis] [rabbitmq] [promtool]   (no argument: the three services)
 set -u
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(postgres redis rabbitmq)
@@ -75,13 +77,25 @@ rabbitmq_up() {
   log "rabbitmq started"
 }
 
+promtool_up() {
+  if command -v promtool >/dev/null 2>&1; then log "promtool here"; return 0; fi
+  # Debian's prometheus package carries promtool; no server is started by the tests.
+  if ensure_pkg promtool --no-install-recommends prometheus && command -v promtool >/dev/null 2>&1; then
+    log "promtool installed"
+  else
+    log "promtool: could not install Debian's prometheus; the alert rules' spec will skip"
+  fi
+  return 0
+}
+
 rc=0
 for s in "${want[@]}"; do
   case "$s" in
     postgres) postgres_up || rc=1 ;;
     redis) redis_up || rc=1 ;;
     rabbitmq) rabbitmq_up || rc=1 ;;
-    *) log "unknown service '$s' (postgres, redis, rabbitmq)"; rc=2 ;;
+    promtool) promtool_up || rc=1 ;;
+    *) log "unknown service '$s' (postgres, redis, rabbitmq, promtool)"; rc=2 ;;
   esac
 done
 exit $rc

@@ -1,3 +1,4 @@
+import { down } from 'nest-health';
 import { Registry } from 'prom-client';
 import {
   parsePrometheusText as parse,
@@ -149,5 +150,46 @@ describeWithRedisServer(HTTP_ADAPTERS)('on %s, metrics through a Redis outage', 
       expect.stringMatching(/^redis: unknown → up \(/),
       expect.stringMatching(/^redis: down → up \(/),
     ]);
+  });
+});
+
+describe.each(HTTP_ADAPTERS)('on %s, metric labels of an indicator with secrets', (adapter) => {
+  const SECRET = 'LabelSecret-271828';
+  let app: RunningExampleApp;
+
+  beforeAll(async () => {
+    app = await exampleApp(adapter).withHealthOptions({ metrics: true }).start();
+    app.registry.register(
+      () =>
+        down(`refused by postgres://app:${SECRET}@db/app`, {
+          password: SECRET,
+          url: `https://api/x?token=${SECRET}`,
+        }),
+      { name: 'labelled', groups: ['labelled-group'] },
+    );
+    await app.waitForCheck('labelled', 'down');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('labels series with names and states only: no message, no data, no secret', async () => {
+    const response = await app.get('/health/metrics').expect(200);
+    const samples = parse(response.text);
+    const ours = samples.filter(
+      (s) => s.labels.indicator === 'labelled' || s.labels.group === 'labelled-group',
+    );
+    expect(ours.length).toBeGreaterThan(0);
+    for (const sample of ours) {
+      for (const [label, value] of Object.entries(sample.labels)) {
+        expect([label, value]).toEqual([
+          label,
+          expect.stringMatching(label === 'le' ? /^(\d+(\.\d+)?|\+Inf)$/ : /^[a-z][a-z0-9-]*$/),
+        ]);
+      }
+    }
+    expect(new Scrape(samples).indicator('labelled')).toBe('down');
+    expect(response.text).not.toContain(SECRET);
   });
 });

@@ -1,10 +1,17 @@
 import { connect as amqpConnect } from 'amqplib';
 import Redis from 'ioredis';
-import { down, type HealthCheckFunction } from 'nest-health';
+import {
+  down,
+  HealthStateStore,
+  type HealthChangeEvent,
+  type HealthCheckFunction,
+} from 'nest-health';
 import { inspect } from 'node:util';
 import { Client } from 'pg';
+import type { Subscription } from 'rxjs';
 import { exampleApp, HTTP_ADAPTERS, SERVICES, type RunningExampleApp } from './helpers/example-app';
 import { hasRedisServer, TestRedisServer } from './helpers/redis-server';
+import { SseClient } from './helpers/sse-client';
 import { closedPort } from './helpers/tcp-server';
 
 const SECRET = 'SuperSecret123';
@@ -197,5 +204,148 @@ describe.each(HTTP_ADAPTERS)('on %s, secrets in real driver errors', (adapter) =
     expect(lines.filter((line) => /pg-refused-url: unknown → down/.test(line))).toHaveLength(1);
     expect(lines.filter((line) => line.includes(SECRET))).toEqual([]);
     expect(lines.filter((line) => line.includes(JWT))).toEqual([]);
+  });
+});
+
+/**
+ * What an indicator puts in its data, with the secret in every place a check commonly puts one:
+ * a connection string, a token, nested objects and arrays, headers, a URL query, a key.
+ */
+function secretData(): Record<string, unknown> {
+  return {
+    url: `postgres://app:${SECRET}@db.internal:5432/app`,
+    token: SECRET,
+    credentials: { user: 'app', password: SECRET },
+    nested: {
+      list: [
+        { dbPassword: SECRET },
+        `https://api.internal/v1/status?access_token=${SECRET}&page=2`,
+      ],
+      headers: { 'x-api-key': SECRET, 'set-cookie': [`sid=${SECRET}`], accept: 'text/plain' },
+    },
+    [`redis://:${SECRET}@cache.internal:6379`]: 'reachable',
+    tokens: 5,
+    responseTimeMs: 3,
+  };
+}
+
+/** What every reader must get of {@link secretData}: the same shape, the secrets as `***`. */
+const REDACTED_DATA = {
+  url: 'postgres://app:***@db.internal:5432/app',
+  token: '***',
+  credentials: '***',
+  nested: {
+    list: [{ dbPassword: '***' }, 'https://api.internal/v1/status?access_token=***&page=2'],
+    headers: { 'x-api-key': '***', 'set-cookie': '***', accept: 'text/plain' },
+  },
+  'redis://:***@cache.internal:6379': 'reachable',
+  tokens: 5,
+  responseTimeMs: 3,
+};
+
+// Data is redacted once, when the result is recorded: every reader gets the redacted copy.
+describe.each(HTTP_ADAPTERS)('on %s, secrets in indicator data', (adapter) => {
+  let app: RunningExampleApp;
+  let base: string;
+  const changes: HealthChangeEvent[] = [];
+  let stream: SseClient | undefined;
+  let subscription: Subscription | undefined;
+
+  beforeAll(async () => {
+    app = await exampleApp(adapter)
+      .withHealthOptions({ metrics: true, format: { 'data-secrets': 'terminus' } })
+      .start();
+    base = (await app.app.getUrl()).replace('[::1]', '127.0.0.1');
+    subscription = app.app.get(HealthStateStore).changes.subscribe((change) => {
+      changes.push(change);
+    });
+    app.registry.register(
+      () => down(`rejected {"password":"${SECRET}"} by the pool`, secretData()),
+      { name: 'data-secrets', groups: ['data-secrets'], timeoutMs: 1_000 },
+    );
+    app.registry.register(() => Promise.resolve({ status: 'up' as const, data: secretData() }), {
+      name: 'data-secrets-up',
+      groups: ['data-secrets-up'],
+      timeoutMs: 1_000,
+    });
+    await app.waitForCheck('data-secrets', 'down');
+    await app.waitForCheck('data-secrets-up', 'up');
+  });
+
+  afterAll(async () => {
+    stream?.close();
+    subscription?.unsubscribe();
+    await app?.close();
+  });
+
+  it('redacts the data in GET /health, and keeps the rest of it', async () => {
+    const res = await app.get('/health').expect(200);
+    expect(res.body.details).toBe('full');
+    expect(res.body.checks['data-secrets'].data).toEqual(REDACTED_DATA);
+    expect(res.body.checks['data-secrets-up'].data).toEqual(REDACTED_DATA);
+    expect(res.body.checks['data-secrets'].message).toBe('rejected {"password":"***"} by the pool');
+    expect(res.text).not.toContain(SECRET);
+  });
+
+  it('redacts the data in the Terminus format and in application/health+json', async () => {
+    const terminus = await app.get('/health/group/data-secrets').expect(503);
+    expect(terminus.body.error['data-secrets']).toMatchObject({
+      ...REDACTED_DATA,
+      status: 'down',
+    });
+    expect(terminus.text).not.toContain(SECRET);
+
+    for (const path of ['/health', '/health/group/data-secrets-up']) {
+      const json = await app.get(path).set('Accept', 'application/health+json');
+      expect(json.headers['content-type']).toMatch(/^application\/health\+json/);
+      expect(json.text).not.toContain(SECRET);
+    }
+  });
+
+  it('redacts in ?verbose and per-check answers', async () => {
+    for (const path of [
+      '/health/group/data-secrets?verbose',
+      '/health/group/data-secrets-up?verbose',
+      '/health/group/data-secrets/data-secrets?verbose',
+    ]) {
+      const res = await app.get(path);
+      expect(res.text).not.toContain(SECRET);
+    }
+  });
+
+  it('redacts the data in the stream', async () => {
+    stream = await SseClient.connect(`${base}/health/stream`);
+    const snapshot = await stream.next('snapshot');
+    const checks = snapshot.data.checks as Record<string, { data: unknown }>;
+    expect(checks['data-secrets'].data).toEqual(REDACTED_DATA);
+    expect(checks['data-secrets-up'].data).toEqual(REDACTED_DATA);
+    expect(JSON.stringify(snapshot.data)).not.toContain(SECRET);
+  });
+
+  it("gives change listeners (the change hooks' source) the redacted data", () => {
+    const ours = changes.filter(
+      (change) => change.type === 'indicator' && change.name.startsWith('data-secrets'),
+    );
+    expect(ours.map((change) => change.name).sort()).toEqual(['data-secrets', 'data-secrets-up']);
+    for (const change of ours) {
+      expect(change.type === 'indicator' && change.state.data).toEqual(REDACTED_DATA);
+    }
+    expect(JSON.stringify(changes)).not.toContain(SECRET);
+  });
+
+  it('puts no secret in the metrics, labels included', async () => {
+    const res = await app.get('/health/metrics').expect(200);
+    expect(res.text).toContain('health_indicator_status{indicator="data-secrets",state="down"} 1');
+    expect(res.text).not.toContain(SECRET);
+  });
+
+  it('logs no secret, and keeps the syntax of a redacted message in the line', () => {
+    const lines = app.logs.lines.map((line) => line.message);
+    expect(lines.filter((line) => line.startsWith('data-secrets: unknown → down'))).toEqual([
+      expect.stringMatching(
+        /^data-secrets: unknown → down \(rejected \{"password":"\*\*\*"\} by the pool; check took [\d.]+ ms\)$/,
+      ),
+    ]);
+    expect(lines.filter((line) => line.includes(SECRET))).toEqual([]);
   });
 });

@@ -21,6 +21,9 @@ function deep(levels: number): Record<string, unknown> {
   return node;
 }
 
+/** A secret that the indicator `secrets-in-odd-data` hides in its odd data. */
+const ODD_SECRET = 'OddSecret-4815162342';
+
 /** Indicators whose data no JSON serializer takes as it is, each in the group `odd`. */
 const ODD_INDICATORS: Record<string, HealthCheckFunction> = {
   'one-megabyte': () => up({ blob: 'x'.repeat(ONE_MEGABYTE) }),
@@ -46,6 +49,17 @@ const ODD_INDICATORS: Record<string, HealthCheckFunction> = {
       },
     }),
   'returns-a-function': (() => () => up()) as unknown as HealthCheckFunction,
+  // Secrets among odd data: past the string cut, deep down, under a circular reference, in a
+  // key, in a getter's neighbour; none may come out, however the data is cut.
+  'secrets-in-odd-data': () => {
+    const data = circular();
+    data.dsn = `${'x'.repeat(995)} postgres://app:${ODD_SECRET}@db/app`;
+    data.deep = deep(6);
+    (data.deep as Record<string, unknown>).apiKey = ODD_SECRET;
+    data.list = [{ 'X-Api-Key': ODD_SECRET }, ...Array.from({ length: 2_000 }, (_, i) => i)];
+    data[`amqp://guest:${ODD_SECRET}@rabbit`] = { token: ODD_SECRET, count: 2n ** 70n };
+    return up(data);
+  },
 };
 
 // Whatever an indicator returns, every answer stays small, valid JSON, and the app stays up:
@@ -96,6 +110,18 @@ describe.each(HTTP_ADAPTERS)('on %s, indicators that return odd data', (adapter)
     });
   });
 
+  it('redacts secrets however odd the data, and keeps the rest of it', async () => {
+    const res = await app.get('/health').expect(200);
+    expect(res.text).not.toContain(ODD_SECRET);
+    const { data } = (res.body as HealthDetailsBody).checks['secrets-in-odd-data'];
+    expect(data).toMatchObject({
+      name: 'node',
+      self: '[Circular]',
+      dsn: expect.stringMatching(/^x{995} pos…$/),
+      'amqp://guest:***@rabbit': { token: '***', count: String(2n ** 70n) },
+    });
+  });
+
   it('streams small, valid snapshots and changes', async () => {
     const stream = await SseClient.connect(`${await app.app.getUrl()}/health/stream?interval=0.5`);
     try {
@@ -106,6 +132,7 @@ describe.each(HTTP_ADAPTERS)('on %s, indicators that return odd data', (adapter)
         expect(typeof event.data).toBe('object'); // parsed as JSON
         expect(JSON.stringify(event.data).length).toBeLessThan(SMALL_BYTES);
         expect(event.data.checks.circular.data).toMatchObject({ name: 'node' });
+        expect(JSON.stringify(event.data)).not.toContain(ODD_SECRET);
       }
     } finally {
       stream.close();

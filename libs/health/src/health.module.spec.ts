@@ -5,7 +5,7 @@ import { HealthIndicator } from './decorators/health-indicator.decorator';
 import { HealthRegistry } from './discovery/health.registry';
 import { HealthStateStore } from './engine/health-state.store';
 import type { HealthChangeEvent } from './engine/health-state.types';
-import { InvalidHealthModuleOptionsError } from './errors';
+import { HealthModuleImportedTwiceError, InvalidHealthModuleOptionsError } from './errors';
 import { HealthModule } from './health.module';
 import { HEALTH_MODULE_OPTIONS, resolveRouteOptions } from './health.module-definition';
 import type { HealthModuleOptions } from './health-module-options';
@@ -258,5 +258,100 @@ describe('HealthModule options', () => {
       }),
     );
     expect(completed).toBe(true);
+  });
+});
+
+describe('HealthModule imported more than once', () => {
+  @Module({ imports: [HealthModule.forRoot({ logger: false })] })
+  class FeatureModule {}
+
+  @Module({
+    imports: [
+      HealthModule.forRootAsync({
+        imports: [HealthConfigModule],
+        useExisting: HealthConfig,
+      }),
+    ],
+  })
+  class AsyncFeatureModule {}
+
+  /** Imported by the root module and by OtherModule: still one module, one HealthModule. */
+  @Module({ imports: [FeatureModule] })
+  class OtherModule {}
+
+  async function compileError(imports: DynamicModule['imports']): Promise<unknown> {
+    return Test.createTestingModule({ imports })
+      .compile()
+      .then(
+        async (moduleRef) => {
+          await moduleRef.close();
+          return undefined;
+        },
+        (error: unknown) => error,
+      );
+  }
+
+  it('fails the boot, naming both importing modules', async () => {
+    @Module({ imports: [HealthModule.forRoot({ logger: false }), FeatureModule] })
+    class AppModule {}
+
+    const error = await compileError([AppModule]);
+
+    expect(error).toBeInstanceOf(HealthModuleImportedTwiceError);
+    const { message, importers, count } = error as HealthModuleImportedTwiceError;
+    expect(importers).toEqual(['AppModule', 'FeatureModule']);
+    expect(count).toBe(2);
+    expect(message).toMatch(
+      /^HealthModule\.forRoot\(\) is imported by AppModule and by FeatureModule: import it once, in the root module/,
+    );
+    expect(message).toContain('without importing it again');
+  });
+
+  it('counts forRootAsync() the same', async () => {
+    @Module({ imports: [HealthModule.forRoot({ logger: false }), AsyncFeatureModule] })
+    class AppModule {}
+
+    const error = await compileError([AppModule]);
+
+    expect(error).toBeInstanceOf(HealthModuleImportedTwiceError);
+    expect((error as HealthModuleImportedTwiceError).importers).toEqual([
+      'AppModule',
+      'AsyncFeatureModule',
+    ]);
+  });
+
+  it('says how many times one module imports it', async () => {
+    @Module({
+      imports: [HealthModule.forRoot({ logger: false }), HealthModule.forRoot({ path: 'other' })],
+    })
+    class AppModule {}
+
+    const error = await compileError([AppModule]);
+
+    expect((error as Error).message).toMatch(
+      /^HealthModule\.forRoot\(\) is imported 2 times by AppModule: import it once/,
+    );
+  });
+
+  it('is no error for one forRoot() in a module that is itself imported twice', async () => {
+    @Module({ imports: [FeatureModule, OtherModule] })
+    class AppModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule],
+      providers: [PlainHealth],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      expect(
+        app
+          .get(HealthRegistry)
+          .list()
+          .map((indicator) => indicator.name),
+      ).toEqual(['plain']);
+    } finally {
+      await app.close();
+    }
   });
 });

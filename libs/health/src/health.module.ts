@@ -1,11 +1,11 @@
 import { Module, type DynamicModule, type NestModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { HealthIndicatorExplorer } from './discovery/health-indicator.explorer';
 import { HealthRegistry } from './discovery/health.registry';
 import { HealthCheckRunner } from './engine/health-check.runner';
 import { HealthStateStore } from './engine/health-state.store';
 import { HealthScheduler } from './engine/health.scheduler';
-import { InvalidHealthModuleOptionsError } from './errors';
+import { HealthModuleImportedTwiceError, InvalidHealthModuleOptionsError } from './errors';
 import { HEALTH_RESOLVED_OPTIONS } from './health.constants';
 import {
   ConfigurableHealthModule,
@@ -39,6 +39,41 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
 }
 
 /**
+ * Fails the boot when the app holds more than one `HealthModule` (two `forRoot()` /
+ * `forRootAsync()` imports, which Nest keeps apart): every check would run twice, every route be
+ * mapped twice, every line logged twice. The error names the modules that import it, as their
+ * `@Module()` metadata declares (an import inside another module's `forRoot()` is counted but
+ * cannot be named).
+ */
+function assertImportedOnce(modules: ModulesContainer): void {
+  const own = [...modules.values()].filter((module) => module.metatype === HealthModule);
+  if (own.length < 2) return;
+  const importers: string[] = [];
+  for (const module of modules.values()) {
+    if (typeof module.metatype !== 'function') continue;
+    const declared: unknown = Reflect.getMetadata('imports', module.metatype);
+    if (!Array.isArray(declared)) continue;
+    for (const entry of declared) {
+      if (importsHealthModule(entry)) importers.push(module.name);
+    }
+  }
+  throw new HealthModuleImportedTwiceError(
+    importers.filter((name, index) => importers.indexOf(name) === index),
+    own.length,
+  );
+}
+
+/** Whether one entry of a module's `imports` is `HealthModule` (its `forRoot()` or the class). */
+function importsHealthModule(entry: unknown): boolean {
+  if (entry === HealthModule) return true;
+  return (
+    entry !== null &&
+    typeof entry === 'object' &&
+    (entry as { module?: unknown }).module === HealthModule
+  );
+}
+
+/**
  * Health checks for a Nest app: discovers every `@HealthIndicator()` provider, runs the checks in
  * the background, and serves Kubernetes probes and a detailed endpoint without a controller of
  * yours.
@@ -47,6 +82,10 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
  * `/health/startup`, `/health/group/:name`, each with a per-check route (`/health/ready/:check`,
  * `/health/group/:name/:check`) and the query parameters `?verbose`, `?exclude=`, `?fresh=true`;
  * `GET /health`; and `GET /livez`, `/readyz`, `/startupz` unless `aliases: false`.
+ *
+ * Import it once, in the root module: it is global by default, so its providers can be
+ * injected in every module. A second `forRoot()` / `forRootAsync()` in the same app (in a
+ * feature module, say) fails the boot with {@link HealthModuleImportedTwiceError}.
  *
  * Providers to inject: `HealthRegistry`, `HealthStateStore`, `HealthDetailsPolicy` (who sees
  * details), `HealthShutdown` (the graceful shutdown: readiness down, `shutdownDelayMs`, then
@@ -100,9 +139,19 @@ function validateModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHe
   exports: [HealthRegistry, HealthStateStore, HealthDetailsPolicy, HealthShutdown, HealthMetrics],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {
-  /** Created by Nest's injector; inject the instance rather than constructing one. @internal */
-  constructor(private readonly fastPath: HealthFastPath) {
+  /**
+   * Created by Nest's injector; inject the instance rather than constructing one.
+   *
+   * @throws HealthModuleImportedTwiceError when the app holds `forRoot()` / `forRootAsync()`
+   *   more than once.
+   * @internal
+   */
+  constructor(
+    private readonly fastPath: HealthFastPath,
+    modules: ModulesContainer,
+  ) {
     super();
+    assertImportedOnce(modules);
   }
 
   /**

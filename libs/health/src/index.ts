@@ -5,6 +5,7 @@ export {
   type HealthModuleOptions,
   type HealthModuleRouteOptions,
   type HealthHttpStatusMapping,
+  type HealthStreamOptions,
 } from './health-module-options';
 export {
   up,
@@ -98,6 +99,8 @@ export {
   DuplicateHealthIndicatorError,
   HealthIndicatorScopeError,
   MissingOptionalDependencyError,
+  HealthModuleImportedTwiceError,
+  type HealthIndicatorOrigin,
 } from './errors';
 export type { OptionProblem } from './options/validate-options';
 export {

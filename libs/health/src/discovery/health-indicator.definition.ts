@@ -38,6 +38,11 @@ export interface HealthIndicatorDefinition {
   /** Where it came from, for messages: a class name or "HealthRegistry.register(...)". */
   readonly source: string;
   /**
+   * The module whose provider it is, by class name, for a discovered `@HealthIndicator()`
+   * provider; `undefined` for a run-time registration.
+   */
+  readonly module?: string;
+  /**
    * What was registered: the indicator object (a provider instance, a built-in) or the check
    * function. Lets the module release a built-in's resources when it is unregistered.
    */

@@ -237,6 +237,60 @@ describe('HealthIndicatorExplorer', () => {
       expect(error.message).toContain('ReplicaDbHealth');
     });
 
+    it('one class provided in two modules → names the class and both modules, advises one provider', async () => {
+      @HealthIndicator({ name: 'database' })
+      class DatabaseHealth {
+        check() {
+          return up();
+        }
+      }
+      @Module({ providers: [DatabaseHealth] })
+      class FeatureModule {}
+      @Module({ imports: [FeatureModule], providers: [DatabaseHealth] })
+      class AppModule {}
+
+      const error = await bootError({ imports: [AppModule] });
+
+      expect(error).toBeInstanceOf(DuplicateHealthIndicatorError);
+      expect(error.message).toMatch(
+        /^Two health indicators are named "database": DatabaseHealth \(in (AppModule|FeatureModule)\) and DatabaseHealth \(in (AppModule|FeatureModule)\), two instances of one class provided in two modules/,
+      );
+      expect(error.message).toContain('(in AppModule)');
+      expect(error.message).toContain('(in FeatureModule)');
+      expect(error.message).toContain(
+        'Provide DatabaseHealth in one module and export it from there',
+      );
+      expect(error.message).toContain("a subclass with @HealthIndicator({ name: '...' })");
+      expect(error.message).not.toMatch(/Give one of them another name with/);
+    });
+
+    it('two classes with one name in two modules → names both with their modules, advises a name', async () => {
+      @HealthIndicator({ name: 'db' })
+      class PrimaryDbHealth {
+        check() {
+          return up();
+        }
+      }
+      @HealthIndicator({ name: 'db' })
+      class ReplicaDbHealth {
+        check() {
+          return up();
+        }
+      }
+      @Module({ providers: [ReplicaDbHealth] })
+      class ReplicaModule {}
+
+      const error = await bootError({ imports: [ReplicaModule], providers: [PrimaryDbHealth] });
+
+      expect(error).toBeInstanceOf(DuplicateHealthIndicatorError);
+      expect(error.message).toContain('ReplicaDbHealth (in ReplicaModule)');
+      expect(error.message).toMatch(/PrimaryDbHealth \(in \w+\)/);
+      expect(error.message).toContain(
+        "Give one of them another name with @HealthIndicator({ name: '...' })",
+      );
+      expect(error.message).not.toContain('two instances of one class');
+    });
+
     it('two classes whose names derive to the same name → DuplicateHealthIndicatorError', async () => {
       @HealthIndicator()
       class CacheHealth {

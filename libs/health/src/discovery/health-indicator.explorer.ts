@@ -42,7 +42,7 @@ export class HealthIndicatorExplorer implements OnModuleInit {
       // same indicator under a second token: register each instance once.
       if (seen.has(instance)) continue;
       seen.add(instance);
-      this.registry.register(instance as HealthIndicatorCheck, options, source);
+      this.registry.register(instance as HealthIndicatorCheck, options, source, wrapper.host?.name);
     }
   }
 

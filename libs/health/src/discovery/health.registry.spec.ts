@@ -139,6 +139,22 @@ describe('HealthRegistry', () => {
     );
   });
 
+  it('says which indicator came first, and advises a name for a run-time registration', () => {
+    registry.register(() => up(), { name: 'tenant' });
+    expect(() => registry.register(() => up(), { name: 'tenant' })).toThrow(
+      'Two health indicators are named "tenant": HealthRegistry.register(function named "tenant") and ' +
+        'HealthRegistry.register(function named "tenant"). Give one of them another name with ' +
+        "@HealthIndicator({ name: '...' }) (or the name option of HealthRegistry.register).",
+    );
+  });
+
+  it('says "two instances of one class" when the same class is registered twice', () => {
+    registry.register(new PaymentsHealthIndicator());
+    expect(() => registry.register(new PaymentsHealthIndicator())).toThrow(
+      /^Two health indicators are named "payments": PaymentsHealthIndicator and PaymentsHealthIndicator, two instances of one class, .* Register one instance, or give the second another name/,
+    );
+  });
+
   it('emits added and removed events, and frees the name on unregister', () => {
     const events: HealthRegistryEvent[] = [];
     registry.events.subscribe((event) => events.push(event));

@@ -57,10 +57,20 @@ export class HealthRegistry {
    * Adds an indicator and starts checking it (at once if the app has bootstrapped, otherwise
    * at bootstrap).
    *
+   * Registered after bootstrap, the indicator joins its groups' status at its first result,
+   * or once its `timeoutMs` has passed since registration without one, whichever comes first;
+   * from then on it counts as every member does (`unknown` as `down`, except in `liveness`).
+   * Until then its groups answer as they did without it (it is listed, with status `unknown`,
+   * and `?verbose` reads `pending`): adding a check to `readiness` does not take the pod out
+   * of rotation while the check runs for the first time, and a first result that is `down`
+   * counts at once. Registered before bootstrap (in a constructor or `onModuleInit`), it
+   * counts from the start: readiness fails closed until the first results.
+   *
    * @param indicator - an object with a `check(context)` method, or a check function.
    * @param options - indicator options; `name` is required for a function, and for an object
    *   defaults to its class name as `@HealthIndicator()` derives it.
    * @param source - where it comes from, for error messages.
+   * @param module - the module that provides it (discovery sets it), for error messages.
    * @returns the resolved definition.
    * @throws InvalidHealthIndicatorOptionsError when an option is invalid or a function has no
    *   name; MissingHealthCheckMethodError when the object has no `check` method;
@@ -70,6 +80,7 @@ export class HealthRegistry {
     indicator: HealthIndicatorCheck | HealthCheckFunction,
     options: HealthIndicatorOptions = {},
     source?: string,
+    module?: string,
   ): HealthIndicatorDefinition {
     const label = source ?? describeSource(indicator, options);
     const problems = findOptionProblems(HealthIndicatorOptionsSchema, options);
@@ -98,7 +109,14 @@ export class HealthRegistry {
       ]);
     }
     const existing = this.indicators.get(name);
-    if (existing) throw new DuplicateHealthIndicatorError(name, label, existing.source);
+    if (existing) {
+      throw new DuplicateHealthIndicatorError(
+        name,
+        { source: label, module },
+        { source: existing.source, module: existing.module },
+        sameClass(indicator, existing.target),
+      );
+    }
 
     const timing = { ...this.options.defaults, ...stripUndefined(options) };
     const definition: HealthIndicatorDefinition = Object.freeze({
@@ -113,6 +131,7 @@ export class HealthRegistry {
       cacheTtlMs: timing.cacheTtlMs,
       check,
       source: label,
+      ...(module === undefined ? {} : { module }),
       target: indicator,
     });
     this.indicators.set(name, definition);
@@ -142,6 +161,19 @@ export class HealthRegistry {
   list(): HealthIndicatorDefinition[] {
     return [...this.indicators.values()];
   }
+}
+
+/** The class both indicators are instances of, when they are two objects of one class. */
+function sameClass(
+  indicator: HealthIndicatorCheck | HealthCheckFunction,
+  existing: HealthIndicatorCheck | HealthCheckFunction | undefined,
+): string | undefined {
+  if (typeof indicator !== 'object' || indicator === null) return undefined;
+  if (typeof existing !== 'object' || existing === null) return undefined;
+  const ctor = (indicator as object).constructor;
+  return ctor !== Object && ctor === (existing as object).constructor && ctor.name
+    ? ctor.name
+    : undefined;
 }
 
 function describeSource(

@@ -86,8 +86,111 @@ describe('HealthStateStore', () => {
       store.record('cache', result('up', 1));
       events.length = 0;
 
+      // A member added after bootstrap waits for its first result before it counts.
       store.track(definition('late'));
+      expect(events).toEqual([]);
+      store.record('late', result('down', 2));
+      expect(summary(events)).toEqual(['indicator:late:unknown->down', 'group:readiness:up->down']);
+    });
+  });
+
+  it('counts an indicator tracked before bootstrap at once: readiness fails closed until its first result', () => {
+    jest.useFakeTimers();
+    try {
+      store.track(definition('db', { timeoutMs: 100 }));
+      store.markBootstrapped();
+
+      expect(store.isJoining('db')).toBe(false);
+      expect(store.group('readiness')?.status).toBe('down');
+      jest.advanceTimersByTime(1_000);
+      expect(store.group('readiness')?.status).toBe('down');
+      store.record('db', result('up', 1));
+      expect(store.group('readiness')?.status).toBe('up');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  describe('an indicator tracked after bootstrap (a run-time registration)', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+      store.track(definition('db'));
+      store.markBootstrapped();
+      store.record('db', result('up', 1));
+      events.length = 0;
+    });
+
+    afterEach(() => jest.useRealTimers());
+
+    it('does not turn its groups down while its first check runs, and joins them at its first result', () => {
+      store.track(definition('late', { timeoutMs: 2_000, groups: ['readiness', 'tenants'] }));
+
+      expect(store.isJoining('late')).toBe(true);
+      expect(store.group('readiness')).toMatchObject({
+        status: 'up',
+        checks: { db: { status: 'up' }, late: { status: 'unknown' } },
+      });
+      expect(store.group('tenants')?.status).toBe('up'); // no member counts yet
+      expect(store.overallStatus()).toBe('up');
+      expect(events).toEqual([]);
+
+      store.record('late', result('up', 2));
+
+      expect(store.isJoining('late')).toBe(false);
+      expect(summary(events)).toEqual(['indicator:late:unknown->up']);
+      expect(store.group('readiness')?.status).toBe('up');
+    });
+
+    it('counts its first result at once when it is down', () => {
+      store.track(definition('late'));
+      store.record('late', result('down', 2));
+
+      expect(store.group('readiness')?.status).toBe('down');
+      expect(summary(events)).toEqual(['indicator:late:unknown->down', 'group:readiness:up->down']);
+    });
+
+    it('joins after its timeoutMs when it has no result by then, and then counts as unknown', () => {
+      store.track(definition('late', { timeoutMs: 1_500 }));
+
+      jest.advanceTimersByTime(1_499);
+      expect(store.group('readiness')?.status).toBe('up');
+      expect(events).toEqual([]);
+
+      jest.advanceTimersByTime(1);
+      expect(store.isJoining('late')).toBe(false);
+      expect(store.group('readiness')?.status).toBe('down');
       expect(summary(events)).toEqual(['group:readiness:up->down']);
+
+      store.record('late', result('up', 3));
+      expect(store.group('readiness')?.status).toBe('up');
+    });
+
+    it('unknown still counts as up for liveness after it joins', () => {
+      store.track(definition('loop', { groups: ['liveness'], timeoutMs: 100 }));
+      jest.advanceTimersByTime(100);
+      expect(store.group('liveness')?.status).toBe('up');
+      expect(events).toEqual([]);
+    });
+
+    it('forgets the wait when it is untracked, or tracked again', () => {
+      store.track(definition('gone', { timeoutMs: 100 }));
+      store.untrack('gone');
+      store.track(definition('again', { timeoutMs: 100 }));
+      store.untrack('again');
+      store.track(definition('again', { timeoutMs: 500 }));
+
+      jest.advanceTimersByTime(499);
+      expect(events).toEqual([]);
+      expect(jest.getTimerCount()).toBe(1);
+      jest.advanceTimersByTime(1);
+      expect(summary(events)).toEqual(['group:readiness:up->down']);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('stops waiting when the application shuts down', () => {
+      store.track(definition('late', { timeoutMs: 100 }));
+      store.onApplicationShutdown();
+      expect(jest.getTimerCount()).toBe(0);
     });
 
     it('returns undefined for an unknown indicator or group', () => {
@@ -476,7 +579,9 @@ describe('HealthStateStore', () => {
       expect(store.overallStatus()).toBe('up');
 
       store.track(definition('db'));
-      expect(store.overallStatus()).toBe('down'); // readiness: unknown member
+      expect(store.overallStatus()).toBe('up'); // a run-time member waits for its first result
+      store.record('db', result('down', 1));
+      expect(store.overallStatus()).toBe('down');
       store.record('db', result('up', 1));
       expect(store.overallStatus()).toBe('up');
 

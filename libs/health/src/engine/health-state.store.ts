@@ -23,12 +23,23 @@ import type {
 interface Tracked {
   readonly definition: HealthIndicatorDefinition;
   state: IndicatorState;
+  /**
+   * Set while an indicator registered after bootstrap waits for its first result: it is not
+   * counted in its groups yet. Fires after its `timeoutMs`, when it joins them even without one.
+   */
+  joinTimer?: NodeJS.Timeout;
 }
 
 /**
  * The state of every indicator and group, kept current by the scheduler. Probes and the
  * detailed endpoint read it; they never run checks. Group states are recomputed only when an
  * indicator's effective status changes, so a read costs a map lookup.
+ *
+ * An indicator tracked after bootstrap (a run-time `HealthRegistry.register()`) joins its
+ * groups' aggregation at its first result, or after its `timeoutMs` if it has none by then
+ * (then it counts as `unknown` does), whichever comes first: adding a check does not turn
+ * readiness down while the check runs for the first time. Before bootstrap every indicator
+ * counts at once (`unknown` fails readiness closed until the first results).
  *
  * `changes` emits every effective transition of an indicator, then of each group it moved;
  * `results` emits every recorded run (before the transitions it causes).
@@ -65,7 +76,7 @@ export class HealthStateStore implements OnApplicationShutdown {
    */
   track(definition: HealthIndicatorDefinition): void {
     const now = new Date().toISOString();
-    this.indicators.set(definition.name, {
+    const tracked: Tracked = {
       definition,
       state: Object.freeze({
         name: definition.name,
@@ -83,15 +94,49 @@ export class HealthStateStore implements OnApplicationShutdown {
         consecutiveFailures: 0,
         consecutiveSuccesses: 0,
       }),
-    });
+    };
+    this.stopJoining(this.indicators.get(definition.name));
+    this.indicators.set(definition.name, tracked);
+    if (this.bootstrapped && !this.shuttingDown) {
+      tracked.joinTimer = setTimeout(() => this.join(tracked), definition.timeoutMs);
+      tracked.joinTimer.unref();
+    }
     this.recomputeGroups(now, this.bootstrapped);
   }
 
   /** Stops tracking an indicator; it leaves its groups. @internal */
   untrack(name: string): void {
-    if (this.indicators.delete(name)) {
+    const tracked = this.indicators.get(name);
+    if (tracked && this.indicators.delete(name)) {
+      this.stopJoining(tracked);
       this.recomputeGroups(new Date().toISOString(), this.bootstrapped);
     }
+  }
+
+  /**
+   * Whether an indicator registered after bootstrap still waits to join its groups: no result
+   * yet, and less than its `timeoutMs` since it was registered. Its groups do not count it.
+   */
+  isJoining(name: string): boolean {
+    return this.indicators.get(name)?.joinTimer !== undefined;
+  }
+
+  /** The join timer of a run-time indicator fired before its first result: it counts now. */
+  private join(tracked: Tracked): void {
+    if (
+      tracked.joinTimer === undefined ||
+      this.indicators.get(tracked.definition.name) !== tracked
+    ) {
+      return;
+    }
+    tracked.joinTimer = undefined;
+    this.recomputeGroups(new Date().toISOString(), true);
+  }
+
+  private stopJoining(tracked: Tracked | undefined): void {
+    if (tracked?.joinTimer === undefined) return;
+    clearTimeout(tracked.joinTimer);
+    tracked.joinTimer = undefined;
   }
 
   /** Records the outcome of one run. @internal */
@@ -102,6 +147,7 @@ export class HealthStateStore implements OnApplicationShutdown {
     const next = applyHysteresis(previous, result.status, tracked.definition);
     const finishedAt = new Date(result.finishedAt).toISOString();
     const changed = next.status !== previous.status;
+    this.stopJoining(tracked); // its first result: it joins its groups now
     tracked.state = Object.freeze({
       ...previous,
       status: next.status,
@@ -200,6 +246,7 @@ export class HealthStateStore implements OnApplicationShutdown {
 
   /** Completes `changes` and `results` after the last shutdown transition has been emitted. */
   onApplicationShutdown(): void {
+    for (const tracked of this.indicators.values()) this.stopJoining(tracked);
     this.results$.complete();
     this.changes$.complete();
   }
@@ -215,12 +262,20 @@ export class HealthStateStore implements OnApplicationShutdown {
    */
   private recomputeGroups(now: string, emit: boolean): HealthChangeEvent[] {
     const members = new Map<string, IndicatorState[]>();
-    for (const group of BUILT_IN_GROUPS) members.set(group, []);
-    for (const { state } of this.indicators.values()) {
+    /** The members that count: not those that wait for their first result to join. */
+    const counted = new Map<string, IndicatorState[]>();
+    for (const group of BUILT_IN_GROUPS) {
+      members.set(group, []);
+      counted.set(group, []);
+    }
+    for (const { state, joinTimer } of this.indicators.values()) {
       for (const group of state.groups) {
         let list = members.get(group);
         if (!list) members.set(group, (list = []));
         list.push(state);
+        let countedList = counted.get(group);
+        if (!countedList) counted.set(group, (countedList = []));
+        if (joinTimer === undefined) countedList.push(state);
       }
     }
     const changes: HealthChangeEvent[] = [];
@@ -228,7 +283,7 @@ export class HealthStateStore implements OnApplicationShutdown {
       if (!members.has(name)) this.groupStates.delete(name);
     }
     for (const [name, list] of members) {
-      const { status, reason } = this.groupStatus(name, list);
+      const { status, reason } = this.groupStatus(name, counted.get(name) ?? []);
       const checks: Record<string, { readonly status: IndicatorState['status'] }> = {};
       for (const state of list) checks[state.name] = Object.freeze({ status: state.status });
       const previous = this.groupStates.get(name);

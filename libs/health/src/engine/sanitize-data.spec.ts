@@ -130,6 +130,139 @@ describe('sanitizeData', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  describe('redaction', () => {
+    it('redacts the values of keys named like secrets, at any depth', () => {
+      const data = {
+        password: 'p1',
+        dbPassword: 'p2',
+        DB_PASSWD: 'p3',
+        pwd: 'p4',
+        clientSecret: 'p5',
+        token: 'p6',
+        accessToken: 'p7',
+        refresh_token: 'p8',
+        apiKey: 'p9',
+        api_key: 'p10',
+        'x-api-key': 'p11',
+        Authorization: 'Bearer p12',
+        cookie: 'sid=p13',
+        'set-cookie': ['sid=p14'],
+        credentials: { user: 'app', secret: 'p15' },
+        nested: [{ deeper: { privateKey: 'p16', pass: 'p17', 'X-Auth-Token': 'p18' } }],
+      };
+
+      const copy = sanitizeData(data);
+
+      expect(copy).toEqual({
+        password: '***',
+        dbPassword: '***',
+        DB_PASSWD: '***',
+        pwd: '***',
+        clientSecret: '***',
+        token: '***',
+        accessToken: '***',
+        refresh_token: '***',
+        apiKey: '***',
+        api_key: '***',
+        'x-api-key': '***',
+        Authorization: '***',
+        cookie: '***',
+        'set-cookie': '***',
+        credentials: '***',
+        nested: [{ deeper: { privateKey: '***', pass: '***', 'X-Auth-Token': '***' } }],
+      });
+      expect(JSON.stringify(copy)).not.toMatch(/p\d/);
+    });
+
+    it('keeps counts, flags and keys that only look like secret names', () => {
+      const data = {
+        tokens: 5,
+        tokenCount: 3,
+        tokenExpiresAt: '2026-12-01T00:00:00.000Z',
+        tokenizer: 'bpe',
+        passed: 12,
+        passRate: 0.98,
+        bypass: 'cache',
+        auth: true,
+        authMethod: 'scram-sha-256',
+        password: null,
+        passwordSet: false,
+      };
+
+      expect(sanitizeData(data)).toEqual(data);
+    });
+
+    it('redacts a number under a key that always names a secret, and keeps it under a count', () => {
+      expect(sanitizeData({ password: 123456, apiKey: 42n, tokens: 7, pass: 3 })).toEqual({
+        password: '***',
+        apiKey: '***',
+        tokens: 7,
+        pass: 3,
+      });
+    });
+
+    it('redacts credentials in every URL string, and in keys', () => {
+      const copy = sanitizeData({
+        url: 'postgres://u:pw1@h/db',
+        list: ['redis://:pw2@cache:6379', { target: 'https://api/x?token=t3&page=2' }],
+        note: 'connect to amqp://guest:pw4@rabbit failed; password=pw5',
+        'mysql://root:pw6@db:3306/app': 'up',
+        error: new Error('cannot reach postgres://app:pw7@db'),
+      });
+
+      expect(copy).toEqual({
+        url: 'postgres://u:***@h/db',
+        list: ['redis://:***@cache:6379', { target: 'https://api/x?token=***&page=2' }],
+        note: 'connect to amqp://guest:***@rabbit failed; password=***',
+        'mysql://root:***@db:3306/app': 'up',
+        error: 'cannot reach postgres://app:***@db',
+      });
+    });
+
+    it('redacts a URL that straddles the string cut rather than cutting it in half', () => {
+      const text = `${'x'.repeat(MAX_DATA_STRING_LENGTH - 20)} postgres://u:longpassword@h/db`;
+      const { text: kept } = sanitizeData({ text }) as { text: string };
+      expect(kept).not.toContain('longpa');
+      expect(kept).toHaveLength(MAX_DATA_STRING_LENGTH);
+    });
+
+    it('never lets a value under a secret key through, whatever it is (property)', () => {
+      const secretKey = fc.constantFrom(
+        'password',
+        'dbPassword',
+        'secret',
+        'apiKey',
+        'x-api-key',
+        'authorization',
+        'set-cookie',
+        'credentials',
+        'accessToken',
+      );
+      const marker = 'S3CRET-VALUE';
+      const secretValue = fc.oneof(
+        fc.constant(marker),
+        fc.constant([marker]),
+        fc.constant({ inner: marker }),
+        fc.string().map((prefix) => `${prefix}${marker}`),
+      );
+      const tree = fc.letrec<{ node: unknown }>((tie) => ({
+        node: fc.oneof(
+          { depthSize: 'small' },
+          fc.tuple(secretKey, secretValue).map(([key, value]) => ({ [key]: value })),
+          fc.array(tie('node'), { maxLength: 4 }),
+          fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 }),
+          fc.anything(),
+        ),
+      })).node;
+      fc.assert(
+        fc.property(tree, (node) => {
+          const text = JSON.stringify(sanitizeData({ node }));
+          expect(text).not.toContain(marker);
+        }),
+      );
+    });
+  });
+
   it('never throws, and always gives JSON of at most MAX_DATA_BYTES that reads back the same', () => {
     fc.assert(
       fc.property(

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { MAX_MESSAGE_LENGTH, messageFromError, redactSecrets, sanitizeMessage } from './sanitize';
 
 describe('redactSecrets', () => {
@@ -24,8 +25,14 @@ describe('redactSecrets', () => {
   it.each([
     ['host=db user=app password=hunter2 dbname=app', 'host=db user=app password=*** dbname=app'],
     ['Server=db;Uid=app;Pwd=hunter2;Database=app', 'Server=db;Uid=app;Pwd=***;Database=app'],
-    ['PASSWORD: "quoted secret" rejected', 'PASSWORD: *** rejected'],
-    ['{"password":"hunter2","user":"app"}', '{"password":***,"user":"app"}'],
+    ['PASSWORD: "quoted secret" rejected', 'PASSWORD: "***" rejected'],
+    ['{"password":"hunter2","user":"app"}', '{"password":"***","user":"app"}'],
+    ["{ password: 'hunter2', user: 'app' }", "{ password: '***', user: 'app' }"],
+    ['{"dbPassword":"x","accessToken":"y"}', '{"dbPassword":"***","accessToken":"***"}'],
+    ['x-api-key: abc123 next', 'x-api-key: *** next'],
+    ['Set-Cookie: sid=abc; Path=/', 'Set-Cookie: ***; Path=/'],
+    ['DB_PWD=hunter2 DB_USER=app', 'DB_PWD=*** DB_USER=app'],
+    ['auth failed: password=hunter2', 'auth failed: password=***'],
     ['token=abc123&x=1', 'token=***&x=1'],
     ['api_key=AKIA123 apiKey: xyz', 'api_key=*** apiKey: ***'],
   ])('redacts key=value secrets in %j', (input, expected) => {
@@ -80,6 +87,92 @@ describe('redactSecrets', () => {
     );
     expect(redactSecrets("{ name: 'get', args: [ 'key' ] }")).toBe(
       "{ name: 'get', args: [ 'key' ] }",
+    );
+  });
+
+  it.each([
+    ['https://api/x?password=p1&ok=1', 'https://api/x?password=***&ok=1'],
+    ['https://api/x?ok=1&access_token=t1#frag', 'https://api/x?ok=1&access_token=***#frag'],
+    ['https://api/x?dbPassword=p1&api_key=k1', 'https://api/x?dbPassword=***&api_key=***'],
+    ['https://api/x?x%2Dapi%2Dkey=k1', 'https://api/x?x%2Dapi%2Dkey=***'],
+    ['https://api/x?next=https://b/y?token=t1', 'https://api/x?next=https://b/y?token=***'],
+    ['https://u:p1@api/x?secret=s1', 'https://u:***@api/x?secret=***'],
+  ])('redacts the query parameters named like a secret in %j', (input, expected) => {
+    expect(redactSecrets(input)).toBe(expected);
+  });
+
+  it('keeps counts, flags and words that only look like secret names', () => {
+    const text =
+      'tokens: 5, passed: 3, tokenCount=4, auth=true, bypass=1, tokenizer=bpe, ?page=2&token=';
+    expect(redactSecrets(text)).toBe(text);
+  });
+
+  // A transition line holds a message that was redacted when recorded: redacting the line
+  // again ate the "}" of `{"password":***}` (`{"password":***; check took 3 ms)`).
+  it.each([
+    '(password=hunter2)',
+    '{pwd: hunter2}',
+    '[token=abc]',
+    'x: up → down ({"password":"hunter2"}; check took 3 ms)',
+    '{ authorization: abc123 }',
+    'https://h/p?password=x&dbPassword=z#fragment',
+    'postgres://u:pw@h,"email":"a@b.c"',
+  ])('keeps the syntax around a secret, and redacting twice changes nothing: %j', (input) => {
+    const once = redactSecrets(input);
+    expect(redactSecrets(once)).toBe(once);
+    for (const closer of [')', '}', ']', '#fragment', '"email":"a@b.c"']) {
+      if (input.includes(closer)) expect(once).toContain(closer);
+    }
+    expect(once).not.toMatch(/hunter2|abc|\bpw@|=x&|=z/);
+  });
+
+  it('keeps the closing brace of a redacted JSON pair through a second redaction (the log line)', () => {
+    const message = redactSecrets('{"password":"hunter2"}');
+    const line = `db: up → down (${message}; check took 3 ms)`;
+    expect(redactSecrets(line)).toBe('db: up → down ({"password":"***"}; check took 3 ms)');
+    expect(redactSecrets('db: up → down ({"password":***}; check took 3 ms)')).toBe(
+      'db: up → down ({"password":***}; check took 3 ms)',
+    );
+  });
+
+  it('is idempotent on any text (property)', () => {
+    const piece = fc.oneof(
+      fc.string(),
+      fc.constantFrom('=', ': ', '":"', '"', "'", '(', ')', '{', '}', '[', ']', '&', '?', '@', ' '),
+      fc.constantFrom('password', 'dbPassword', 'token', 'x-api-key', 'pwd', 'passed', 'tokens'),
+      fc.constantFrom('postgres://u:pw@h/db', 'https://h/p?token=t&x=1', '***', 'Bearer x'),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const once = redactSecrets(pieces.join(''));
+        expect(redactSecrets(once)).toBe(once);
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 500) },
+    );
+  });
+
+  it('redacts a pair inside brackets or quotes and keeps them (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('password', 'dbPassword', 'DB_PWD', 'token', 'x-api-key', 'client_secret'),
+        fc.stringMatching(/^[A-Za-z][A-Za-z0-9!$%^*+_.~-]{5,30}$/),
+        fc.constantFrom(['(', ')'], ['{', '}'], ['[', ']'], ['<', '>'], ['', ''], ['', '}; next']),
+        fc.constantFrom('=', ': ', ':'),
+        (key, value, [open, close], separator) => {
+          const out = redactSecrets(`${open}${key}${separator}${value}${close}`);
+          expect(out).toBe(`${open}${key}${separator}***${close}`);
+          expect(redactSecrets(`{"${key}":"${value}"}`)).toBe(`{"${key}":"***"}`);
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS ?? 500) },
+    );
+  });
+
+  it('stays fast on long text with no spaces (the pairs are bounded)', () => {
+    const text = 'a:'.repeat(50_000);
+    expect(redactSecrets(text)).toBe(text);
+    expect(sanitizeMessage(`${'password='.repeat(100_000)}x`).length).toBeLessThanOrEqual(
+      MAX_MESSAGE_LENGTH,
     );
   });
 

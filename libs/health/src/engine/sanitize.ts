@@ -11,57 +11,232 @@ const REDACTED = '***';
 const CONTROL_OR_SPACE = /[\s\x00-\x1f\x7f]+/g;
 
 /**
- * Patterns of secrets that error messages carry in practice: drivers echo connection strings
- * (`postgres://user:password@host`, `redis://:password@host`), key=value connection settings,
- * and HTTP clients echo headers.
+ * Words whose presence anywhere in a key (case-insensitive, separators ignored) names a secret:
+ * `dbPassword`, `DB_PASSWORD`, `x-api-key`, `client_secret`, `set-cookie`, `privateKey`.
  */
-const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-  // userinfo of any URL: scheme://user:password@host → scheme://user:***@host; the password runs
-  // to the last "@" before the host, so a raw "@" in it (common, though it should be %40) is
-  // covered too
-  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s/]+)@/gi, `$1$2:${REDACTED}@`],
-  // Authorization / Proxy-Authorization headers, whatever the scheme
-  [
-    /\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^\s"',;]+/gi,
-    `$1$2${REDACTED}`,
-  ],
-  // Bearer / Basic credentials on their own
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]+=*/g, `$1 ${REDACTED}`],
-  // JWT-like strings: three base64url parts, the first starting with {" encoded
-  [/\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, REDACTED],
-  // Redis AUTH / HELLO commands as ioredis attaches them to a reply error (`command: { name:
-  // 'auth', args: [ 'user', 'password' ] }`), in util.inspect or JSON form: every argument goes
-  [
-    /(\bname["']?\s*:\s*["'](?:auth|hello)["']\s*,\s*["']?args["']?\s*:\s*\[)[^\]]*\]/gi,
-    `$1${REDACTED}]`,
-  ],
-  // key=value and key: value pairs whose key names a secret
-  [
-    /\b(password|passwd|pwd|pass|secret|client_secret|token|access_token|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"',;&]+)/gi,
-    `$1$2${REDACTED}`,
-  ],
-];
+const SECRET_KEY_STEMS =
+  /password|passwd|passphrase|secret|credential|apikey|accesskey|privatekey|authorization|cookie/;
+
+/** Words that name a secret as a whole word of a key: `pwd`, `DB_PWD`. */
+const SECRET_KEY_WORDS: ReadonlySet<string> = new Set(['pwd']);
 
 /**
- * Replaces credentials in a text by `***`: URL passwords, `Authorization` header values,
- * bearer and basic tokens, JWT-like strings, the arguments of a Redis `AUTH` / `HELLO` command
- * that ioredis attaches to its errors, and `password=` / `pwd=` / `token=` style pairs.
+ * Words that name a secret only as the last word of a key (`token`, `accessToken`,
+ * `x-auth-token`, `tokens`, `pass`, `auth`), since as a first word they usually qualify
+ * something else (`tokenCount`, `tokenExpiresAt`, `passRate`, `authMethod`).
+ */
+const SECRET_KEY_LAST_WORDS: ReadonlySet<string> = new Set(['token', 'tokens', 'pass', 'auth']);
+
+/**
+ * How a key names a secret:
+ * - `'always'`: its value is a secret whatever it is but a boolean or `null` (a password may be
+ *   a number);
+ * - `'text'`: its value is a secret when it is a string, an array or an object; a number, a
+ *   boolean or `null` is kept, as a count or a flag (`tokens: 5`, `auth: true`);
+ * - `null`: not a secret's name.
+ */
+type SecretKeyKind = 'always' | 'text' | null;
+
+/** The words of a key: split at separators and camelCase humps, lowercase. */
+function keyWords(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/**
+ * Whether a key (of indicator data, or before `=` / `:` in a text) names a secret. The rule,
+ * case-insensitive:
  *
- * @param text - any text that may leave the process (a message, a log line).
+ * - it contains one of password, passwd, passphrase, secret, credential, apikey, accesskey,
+ *   privatekey, authorization, cookie, separators ignored (`dbPassword`, `DB_PASSWORD`,
+ *   `x-api-key`, `api_key`, `client_secret`, `set-cookie`, `credentials`): `'always'`;
+ * - or one of its words is `pwd`: `'always'`;
+ * - or its last word is token, tokens, pass or auth (`token`, `accessToken`, `refresh_token`,
+ *   `x-auth-token`, `auth`): `'text'`;
+ * - anything else is not a secret's name: `passed`, `tokenCount`, `tokenizer`, `bypass`.
+ *
+ * Words are split at `-`, `_`, `.`, spaces and camelCase humps.
+ *
+ * @internal
+ */
+export function secretKeyKind(key: string): SecretKeyKind {
+  const words = keyWords(key);
+  if (words.length === 0) return null;
+  if (SECRET_KEY_STEMS.test(words.join(''))) return 'always';
+  if (words.some((word) => SECRET_KEY_WORDS.has(word))) return 'always';
+  if (SECRET_KEY_LAST_WORDS.has(words[words.length - 1])) return 'text';
+  return null;
+}
+
+/**
+ * Splits a value matched up to the next space or delimiter into the value and the closing
+ * brackets that belong to the text around it: in `(password=hunter2)` or `{pwd: x}`, the `)`
+ * and `}` close what the text opened, not the secret, and stay.
+ */
+function splitClosers(value: string): [string, string] {
+  let end = value.length;
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{', '>': '<' };
+  while (end > 0) {
+    const closer = value[end - 1];
+    const opener = pairs[closer];
+    if (opener === undefined) break;
+    const body = value.slice(0, end);
+    if (body.split(closer).length <= body.split(opener).length) break;
+    end -= 1;
+  }
+  return [value.slice(0, end), value.slice(end)];
+}
+
+/** `***`, keeping the quotes of a quoted value and the closers that are not the value's. */
+function redactedValue(value: string): string {
+  const quote = value[0];
+  if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
+    return `${quote}${REDACTED}${quote}`;
+  }
+  return `${REDACTED}${splitClosers(value)[1]}`;
+}
+
+/** A bare number or a boolean or null: a count or a flag, not a secret, for `'text'` keys. */
+const COUNT_OR_FLAG = /^["']?(?:-?\d+(?:\.\d+)?|true|false|null)["']?$/;
+
+/**
+ * `key=value`, `key: value` and `"key":"value"` pairs, in text, JSON, util.inspect output and
+ * URL query strings (`?access_token=…&x=1`). The key is judged by {@link secretKeyKind}.
+ */
+const KEY_VALUE =
+  /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,127})(["']?\s*[=:]\s*)("[^"]{0,2048}"|'[^']{0,2048}'|[^\s"',;&]{1,1024})/g;
+
+/**
+ * Redacts the value of each pair of {@link KEY_VALUE} whose key names a secret. A pair whose key
+ * does not is not consumed: its value may hold a pair of its own (`failed: password=x`), so the
+ * search goes on right after its separator. The lengths in the pattern are bounded, so this
+ * stays linear in the text's length.
+ */
+function redactPairs(text: string): string {
+  const pattern = new RegExp(KEY_VALUE.source, 'g');
+  let out = '';
+  let copied = 0;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(text)) !== null) {
+    const [whole, key, separator, value] = match;
+    const redacted = redactedPair(key, separator, value);
+    if (redacted === undefined) {
+      pattern.lastIndex = match.index + key.length + separator.length;
+      continue;
+    }
+    out += text.slice(copied, match.index) + redacted;
+    copied = match.index + whole.length;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** The pair with its value redacted, or `undefined` when it holds no secret. */
+function redactedPair(key: string, separator: string, value: string): string | undefined {
+  const kind = secretKeyKind(key);
+  if (kind === null) return undefined;
+  if (kind === 'text' && COUNT_OR_FLAG.test(value)) return undefined;
+  // Redacted already (by a rule above, or when the message was recorded): what follows the
+  // marker is the text's own (`***}`, `***#fragment`), so redacting again changes nothing.
+  if (value.startsWith(REDACTED)) return undefined;
+  return `${key}${separator}${redactedValue(value)}`;
+}
+
+/** A query parameter of a URL: `?name=value` or `&name=value`, up to the next `&` or `#`. */
+const URL_PARAMETER = /([?&])([A-Za-z0-9_.~%[\]-]{1,128})=([^&#?\s"'<>]*)/g;
+
+function redactUrlParameter(match: string, lead: string, name: string, value: string): string {
+  let key = name;
+  try {
+    key = decodeURIComponent(name);
+  } catch {
+    // a malformed escape: judge the name as it is
+  }
+  const kind = secretKeyKind(key);
+  if (kind === null || value === '' || (kind === 'text' && COUNT_OR_FLAG.test(value))) {
+    return match;
+  }
+  return `${lead}${name}=${REDACTED}`;
+}
+
+/**
+ * Patterns of secrets that error messages carry in practice: drivers echo connection strings
+ * (`postgres://user:password@host`, `redis://:password@host`), key=value connection settings,
+ * and HTTP clients echo headers. Each keeps the syntax around the secret (quotes, brackets).
+ */
+const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string | ((...args: string[]) => string)]> =
+  [
+    // userinfo of any URL: scheme://user:password@host → scheme://user:***@host; the password
+    // runs to the last "@" before the host, so a raw "@" in it (common, though it should be %40)
+    // is covered too; it stops at quotes, so a URL inside JSON does not take the text after it
+    [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/"'<>]*):([^\s/"'<>]+)@/gi, `$1$2:${REDACTED}@`],
+    // Authorization / Proxy-Authorization headers, whatever the scheme
+    [
+      /\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)((?:[A-Za-z]+\s+)?[^\s"',;]+)/gi,
+      (_match: string, name: string, separator: string, value: string) =>
+        `${name}${separator}${REDACTED}${splitClosers(value)[1]}`,
+    ],
+    // Bearer / Basic credentials on their own
+    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]+=*/g, `$1 ${REDACTED}`],
+    // JWT-like strings: three base64url parts, the first starting with {" encoded
+    [/\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, REDACTED],
+    // Redis AUTH / HELLO commands as ioredis attaches them to a reply error (`command: { name:
+    // 'auth', args: [ 'user', 'password' ] }`), in util.inspect or JSON form: every argument goes
+    [
+      /(\bname["']?\s*:\s*["'](?:auth|hello)["']\s*,\s*["']?args["']?\s*:\s*\[)[^\]]*\]/gi,
+      `$1${REDACTED}]`,
+    ],
+    // URL query parameters whose name names a secret (`?password=…`, `&access_token=…`); before
+    // the key=value pairs, which would take a whole URL as the value of `https:`
+    [URL_PARAMETER, redactUrlParameter],
+  ];
+
+/**
+ * Replaces credentials in a text by `***`, keeping the syntax around them (quotes, brackets,
+ * separators), so that redacting twice changes nothing:
+ *
+ * - the password of any URL (`postgres://app:***@db/app`);
+ * - `Authorization` / `Proxy-Authorization` header values, bearer and basic tokens, JWT-like
+ *   strings;
+ * - the arguments of a Redis `AUTH` / `HELLO` command that ioredis attaches to its errors;
+ * - the value of every `key=value`, `key: value` or `"key":"value"` pair, URL query parameters
+ *   included, whose key names a secret (`password`, `dbPassword`, `x-api-key`, `access_token`,
+ *   `client_secret`, `set-cookie`, …: a key containing password, passwd, passphrase, secret,
+ *   credential, apikey, accesskey, privatekey, authorization or cookie, or whose last word is
+ *   token, tokens, pass or auth).
+ *
+ * @param text - any text that may leave the process (a message, a log line, a string in data).
  * @returns the text with secrets replaced.
  */
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
-  return out;
+  for (const [pattern, replacement] of SECRET_PATTERNS) {
+    out =
+      typeof replacement === 'string'
+        ? out.replace(pattern, replacement)
+        : out.replace(pattern, replacement as (substring: string, ...args: unknown[]) => string);
+  }
+  // key=value and key: value pairs whose key names a secret
+  return redactPairs(out);
 }
+
+/**
+ * Longest part of a message that is read (redacted, then folded and cut): room for a message
+ * of {@link MAX_MESSAGE_LENGTH} characters after a lot of whitespace, and no megabyte of pattern
+ * matching for a check that throws a megabyte.
+ */
+const MESSAGE_SCAN_LENGTH = 8_192;
 
 /**
  * Makes a message safe to show: secrets redacted, whitespace folded to single spaces (no
  * multi-line stack traces), cut to {@link MAX_MESSAGE_LENGTH} characters.
  */
 export function sanitizeMessage(text: string): string {
-  const folded = redactSecrets(text).replace(CONTROL_OR_SPACE, ' ').trim();
+  const head = text.length > MESSAGE_SCAN_LENGTH ? text.slice(0, MESSAGE_SCAN_LENGTH) : text;
+  const folded = redactSecrets(head).replace(CONTROL_OR_SPACE, ' ').trim();
   return folded.length > MAX_MESSAGE_LENGTH
     ? `${folded.slice(0, MAX_MESSAGE_LENGTH - 1)}…`
     : folded;
@@ -142,8 +317,28 @@ function spend(budget: Budget, bytes: number): boolean {
   return true;
 }
 
-/** A string kept in data: cut to {@link MAX_DATA_STRING_LENGTH} and to what is left. */
+/**
+ * Longest part of a data string that is redacted before the cut: a secret that straddles
+ * {@link MAX_DATA_STRING_LENGTH} is redacted whole rather than cut in half, and a megabyte
+ * string costs no megabyte of pattern matching.
+ */
+const REDACTED_PREFIX_LENGTH = 4 * MAX_DATA_STRING_LENGTH;
+
+/**
+ * A string kept in data: secrets redacted ({@link redactSecrets}), cut to
+ * {@link MAX_DATA_STRING_LENGTH} and to what is left.
+ */
 function keepString(text: string, budget: Budget): string | undefined {
+  return keepRedacted(
+    redactSecrets(
+      text.length > REDACTED_PREFIX_LENGTH ? text.slice(0, REDACTED_PREFIX_LENGTH) : text,
+    ),
+    budget,
+  );
+}
+
+/** A string that needs no redaction (a marker of the engine's own), cut to what is left. */
+function keepRedacted(text: string, budget: Budget): string | undefined {
   let kept =
     text.length > MAX_DATA_STRING_LENGTH ? `${text.slice(0, MAX_DATA_STRING_LENGTH - 1)}…` : text;
   if (!budget.full && jsonStringBytes(kept) > budget.left) {
@@ -173,6 +368,26 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
   });
 }
 
+/**
+ * Whether the value of a key of `kind` is replaced by `***`: every value of a secret's name but
+ * booleans, `null` and what JSON leaves out; for a `'text'` name, numbers are kept too (counts).
+ */
+function isSecretValue(kind: SecretKeyKind, value: unknown): boolean {
+  if (kind === null || value === null) return false;
+  switch (typeof value) {
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return false;
+    case 'number':
+    case 'bigint':
+      return kind === 'always';
+    default:
+      return true;
+  }
+}
+
 /** A JSON value for `value`, or `undefined` for what JSON leaves out (functions, symbols). */
 function copyValue(value: unknown, depth: number, ancestors: Set<object>, budget: Budget): unknown {
   switch (typeof value) {
@@ -187,7 +402,7 @@ function copyValue(value: unknown, depth: number, ancestors: Set<object>, budget
     case 'boolean':
       return spend(budget, 5) ? value : undefined;
     case 'bigint':
-      return keepString(value.toString(), budget);
+      return keepRedacted(value.toString(), budget);
     case 'undefined':
     case 'function':
     case 'symbol':
@@ -195,22 +410,22 @@ function copyValue(value: unknown, depth: number, ancestors: Set<object>, budget
   }
   if (value === null) return spend(budget, 4) ? null : undefined;
   const object = value as object;
-  if (ancestors.has(object)) return keepString('[Circular]', budget);
-  if (depth >= MAX_DATA_DEPTH) return keepString('[Too deep]', budget);
+  if (ancestors.has(object)) return keepRedacted('[Circular]', budget);
+  if (depth >= MAX_DATA_DEPTH) return keepRedacted('[Too deep]', budget);
   let isError: boolean;
   try {
     isError = object instanceof Error;
   } catch {
-    return keepString('[Unreadable]', budget); // a revoked proxy
+    return keepRedacted('[Unreadable]', budget); // a revoked proxy
   }
-  if (isError) return keepString(messageFromError(object), budget);
+  if (isError) return keepRedacted(messageFromError(object), budget);
   const toJSON = read(object, 'toJSON');
   if (typeof toJSON === 'function') {
     let replaced: unknown;
     try {
       replaced = (toJSON as (this: unknown) => unknown).call(object);
     } catch {
-      return keepString('[Unserializable]', budget);
+      return keepRedacted('[Unserializable]', budget);
     }
     if (replaced !== object) return copyValue(replaced, depth, ancestors, budget);
   }
@@ -271,15 +486,24 @@ function copyObject(
   }
   for (let index = 0; index < keys.length; index += 1) {
     const key = keys[index];
-    const keyBytes = jsonStringBytes(key) + 2;
-    if (budget.full || key.length > MAX_DATA_STRING_LENGTH || !spend(budget, keyBytes)) {
+    if (budget.full || key.length > MAX_DATA_STRING_LENGTH) {
       budget.full = true;
       define(out, MORE, `${keys.length - index} more keys`);
       break;
     }
-    const copied = copyValue(read(object, key), depth + 1, ancestors, budget);
+    // A key may be a URL (data keyed by connection string): it is redacted as a string is.
+    const shownKey = redactSecrets(key);
+    const keyBytes = jsonStringBytes(shownKey) + 2;
+    if (!spend(budget, keyBytes)) {
+      define(out, MORE, `${keys.length - index} more keys`);
+      break;
+    }
+    const value = read(object, key);
+    const copied = isSecretValue(secretKeyKind(shownKey), value)
+      ? keepRedacted(REDACTED, budget)
+      : copyValue(value, depth + 1, ancestors, budget);
     if (copied !== undefined) {
-      define(out, key, copied);
+      define(out, shownKey, copied);
     } else if (budget.full) {
       define(out, MORE, `${keys.length - index} more keys`);
       break;
@@ -292,8 +516,18 @@ function copyObject(
 
 /**
  * Makes a check's `data` safe to keep and to send: a plain JSON copy, taken once when the
- * result is recorded, of at most {@link MAX_DATA_BYTES} bytes of JSON. It never throws:
+ * result is recorded, with secrets redacted, of at most {@link MAX_DATA_BYTES} bytes of JSON.
+ * Every reader of the result (`GET /health`, the probes' `?verbose`, the health+json and
+ * Terminus formats, the stream, metrics, logs, change hooks) gets this copy. It never throws:
  *
+ * - at any depth, the value of a key that names a secret (the rule of {@link secretKeyKind}:
+ *   `password`, `dbPassword`, `passwd`, `pwd`, `secret`, `client_secret`, `token`,
+ *   `accessToken`, `apiKey`, `api_key`, `x-api-key`, `authorization`, `cookie`, `set-cookie`,
+ *   `credentials`, …) becomes `"***"`, whatever it is (a string, an object, an array) but a
+ *   boolean or `null`; a number is kept under `token`, `tokens`, `pass` and `auth` (a count);
+ * - every string, and every key, has its secrets redacted as a message's are
+ *   ({@link redactSecrets}): the password of any URL, and URL query parameters named like a
+ *   secret (`?password=`, `?access_token=`);
  * - strings are cut to {@link MAX_DATA_STRING_LENGTH} characters (with "…"); `bigint` becomes
  *   its decimal string; `NaN` and infinities become `null`; functions, symbols and `undefined`
  *   are left out (`null` in arrays), as `JSON.stringify` does; `toJSON()` is used where there

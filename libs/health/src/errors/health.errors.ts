@@ -1,3 +1,4 @@
+import type { HealthIndicatorOrigin } from './health-indicator-origin';
 import { HealthMessages } from './health.messages';
 import type { OptionProblem } from '../options/validate-options';
 
@@ -52,13 +53,27 @@ export class MissingHealthCheckMethodError extends HealthModuleError {
 }
 
 /**
- * Thrown at boot, or by `HealthRegistry.register`, when two indicators share a name.
+ * Thrown at boot, or by `HealthRegistry.register`, when two indicators share a name. The
+ * message names both, with their modules, and says what to do: for two instances of one class
+ * (the class provided in two modules), provide it in one module and export it; for two
+ * indicators, give one of them another name.
  */
 export class DuplicateHealthIndicatorError extends HealthModuleError {
   /** Always `'DuplicateHealthIndicatorError'`, also where a minifier renames the class. */
   override name = 'DuplicateHealthIndicatorError';
-  constructor(name: string, source: string, existing: string) {
-    super(HealthMessages.duplicateName(name, source, existing));
+  /**
+   * @param name - the name both have.
+   * @param added - the indicator being registered.
+   * @param existing - the indicator registered first.
+   * @param sameClass - the class name when both are instances of one class.
+   */
+  constructor(
+    name: string,
+    added: HealthIndicatorOrigin,
+    existing: HealthIndicatorOrigin,
+    sameClass?: string,
+  ) {
+    super(HealthMessages.duplicateName(name, existing, added, sameClass));
   }
 }
 
@@ -87,5 +102,28 @@ export class MissingOptionalDependencyError extends HealthModuleError {
   constructor(packageName: string, feature: string) {
     super(HealthMessages.missingOptionalDependency(packageName, feature));
     this.packageName = packageName;
+  }
+}
+
+/**
+ * Thrown at boot when an app holds `HealthModule.forRoot()` (or `forRootAsync()`) more than
+ * once, say in the root module and in a feature module: each import makes a module of its own,
+ * which would run every check, map every route and write every log line once more. The message
+ * names the modules that import it. Import it once, in the root module: it is global by default
+ * (`isGlobal: true`), so its providers can be injected in every module.
+ *
+ * A module that imports `forRoot()` once and is itself imported by several modules is one
+ * module, and is not an error.
+ */
+export class HealthModuleImportedTwiceError extends HealthModuleError {
+  override name = 'HealthModuleImportedTwiceError';
+  /** The modules that import `HealthModule.forRoot()` / `forRootAsync()`, by class name. */
+  readonly importers: readonly string[];
+  /** How many `HealthModule` modules the app holds. */
+  readonly count: number;
+  constructor(importers: readonly string[], count: number) {
+    super(HealthMessages.importedTwice(importers, count));
+    this.importers = importers;
+    this.count = count;
   }
 }

@@ -6,4 +6,6 @@ export {
   DuplicateHealthIndicatorError,
   HealthIndicatorScopeError,
   MissingOptionalDependencyError,
+  HealthModuleImportedTwiceError,
 } from './health.errors';
+export type { HealthIndicatorOrigin } from './health-indicator-origin';

@@ -308,6 +308,7 @@ export class HealthResponder implements OnApplicationBootstrap {
       critical: indicator?.critical ?? true,
       message: indicator?.message ?? null,
       excluded: excluded.has(name),
+      joining: this.state.isJoining(name),
     };
   }
 

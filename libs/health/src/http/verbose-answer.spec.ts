@@ -80,6 +80,20 @@ describe('formatVerbose', () => {
     );
     expect(text).toBe('[+]loop ok: no result yet\nlivez check passed\n');
   });
+
+  it('reads a run-time indicator waiting for its first result as pending, not failed', () => {
+    const text = formatVerbose(
+      answer({
+        checks: [
+          { name: 'db', status: 'up', critical: true, message: null },
+          { name: 'tenant', status: 'unknown', critical: true, message: null, joining: true },
+        ],
+      }),
+    );
+    expect(text).toBe(
+      '[+]db ok\n[+]tenant pending: no result yet, not counted until its first\nreadyz check passed\n',
+    );
+  });
 });
 
 describe('viewGroup', () => {

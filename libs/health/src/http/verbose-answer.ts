@@ -14,6 +14,8 @@ export interface VerboseCheck {
   readonly message: string | null;
   /** Left out at the caller's request (`?exclude=`). */
   readonly excluded?: boolean;
+  /** Registered at run time and not counted in its groups until its first result. */
+  readonly joining?: boolean;
 }
 
 /** What a verbose answer says. @internal */
@@ -77,6 +79,7 @@ function checkLine(check: VerboseCheck, answer: VerboseAnswer): string {
         ? `[-]${name} failed: ${reason}`
         : `[+]${name} failed (non-critical): ${reason}`;
     case 'unknown':
+      if (check.joining) return `[+]${name} pending: no result yet, not counted until its first`;
       return answer.group === LIVENESS
         ? `[+]${name} ok: no result yet`
         : `[-]${name} failed: no result yet`;

@@ -34,6 +34,10 @@ interface Track {
  * - a warning when a run takes longer than `slowCheckMs` (timeouts excepted: they are
  *   failures), then at most one per `reminderIntervalMs` while its runs stay slow.
  *
+ * Messages were redacted when recorded; the logger redacts them again as it writes them (it
+ * costs little: no line per run), and only them: a line's names and statuses are the module's
+ * own and stay as they are (`data-secrets: unknown → down`, not `data-secrets: *** → down`).
+ *
  * Lines go through {@link HealthLogger} (the `logger` option), context `HealthModule`; times
  * come from the runs' own end times, so no timer of its own runs.
  *
@@ -77,7 +81,8 @@ export class HealthTransitionLogger implements OnModuleInit, OnApplicationShutdo
     let line = `${subject}: ${change.previous} → ${change.current}`;
     if (change.type === 'indicator') {
       const took = change.durationMs === null ? null : `check took ${change.durationMs} ms`;
-      const details = [change.message, took].filter(Boolean).join('; ');
+      const message = change.message === null ? null : redactSecrets(change.message);
+      const details = [message, took].filter(Boolean).join('; ');
       if (details) line += ` (${details})`;
       const track = this.track(change.name);
       track.lineAt = Date.parse(change.since);
@@ -85,8 +90,8 @@ export class HealthTransitionLogger implements OnModuleInit, OnApplicationShutdo
     } else if (change.reason) {
       line += ` (${change.reason})`;
     }
-    if (change.current === 'down' || change.current === 'degraded') this.warn(line);
-    else this.logger.log(redactSecrets(line));
+    if (change.current === 'down' || change.current === 'degraded') this.logger.warn(line);
+    else this.logger.log(line);
   }
 
   private run(run: HealthRunEvent): void {
@@ -99,8 +104,8 @@ export class HealthTransitionLogger implements OnModuleInit, OnApplicationShutdo
       const last = Math.max(track.lineAt, Date.parse(since));
       if (reminderIntervalMs > 0 && at - last >= reminderIntervalMs) {
         const runs = `${track.runsSinceLine} ${plural(track.runsSinceLine, 'run')} since the last line`;
-        const message = run.message ? `; last: ${run.message}` : '';
-        this.warn(
+        const message = run.message ? `; last: ${redactSecrets(run.message)}` : '';
+        this.logger.warn(
           `${run.name}: still ${status} since ${since} (${formatSpan(at - Date.parse(since))}; ${runs}${message})`,
         );
         track.lineAt = at;
@@ -115,12 +120,12 @@ export class HealthTransitionLogger implements OnModuleInit, OnApplicationShutdo
     track.slowRunsSince += 1;
     track.slowestMs = Math.max(track.slowestMs, run.durationMs);
     if (!track.slow) {
-      this.warn(
+      this.logger.warn(
         `${run.name}: check took ${run.durationMs} ms, over slowCheckMs (${slowCheckMs} ms)`,
       );
     } else if (reminderIntervalMs > 0 && at - track.slowWarnedAt >= reminderIntervalMs) {
       const runs = `${track.slowRunsSince} ${plural(track.slowRunsSince, 'run')}`;
-      this.warn(
+      this.logger.warn(
         `${run.name}: checks still slow: ${runs} over slowCheckMs (${slowCheckMs} ms) since the last warning, the slowest ${track.slowestMs} ms`,
       );
     } else {
@@ -146,14 +151,6 @@ export class HealthTransitionLogger implements OnModuleInit, OnApplicationShutdo
       this.tracks.set(name, track);
     }
     return track;
-  }
-
-  /**
-   * Messages are redacted when recorded; redacting the line again costs little (no line per
-   * run) and keeps a secret out of the logs whatever produced the message.
-   */
-  private warn(line: string): void {
-    this.logger.warn(redactSecrets(line));
   }
 
   /** A logger that throws must not reach rxjs, which would rethrow it as an uncaught error. */
