@@ -6,7 +6,8 @@
 // - the README's Quick start, exactly as extracted, boots against the real PostgreSQL and
 //   answers 200 on /health/ready;
 // - with app.setGlobalPrefix('api'), the probes are where the docs say.
-// CONSUMER_DOC_PAGES (markdown paths, space-separated) replaces the default pages;
+// CONSUMER_DOC_PAGES (markdown paths, space-separated; relative ones from test/consumer) replaces
+// the default pages (README.md and docs/);
 // CONSUMER_DATABASE_URL replaces postgres://postgres@127.0.0.1:5432/test.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
