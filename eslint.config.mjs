@@ -24,6 +24,10 @@ export default tseslint.config(
       'scripts/*.mjs',
       // A separate package (NestJS 12, its own node_modules), type-checked by its own strict tsc.
       'test/compat/**',
+      // A separate package (a NestJS 11 user's app), type-checked by its own strict tsc.
+      'test/consumer/**',
+      // CI's preload for the runs on other Node versions (plain CommonJS).
+      '.ci/*.cjs',
     ],
   },
   eslint.configs.recommended,

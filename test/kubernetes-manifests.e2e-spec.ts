@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { exampleApp, HTTP_ADAPTERS, type RunningExampleApp } from './helpers/example-app';
+import { exampleApp, HTTP_ADAPTERS, SERVICES, type RunningExampleApp } from './helpers/example-app';
+import { ExampleProcess } from './helpers/example-process';
 import { waitFor } from './helpers/wait-for';
 
 const K8S_DIR = join(__dirname, '../apps/example/k8s');
@@ -126,3 +127,58 @@ describe.each(HTTP_ADAPTERS)('the probe paths of the manifests, on %s', (adapter
     },
   );
 });
+
+describe('the app the Deployment runs (main.ts with the manifest environment)', () => {
+  let example: ExampleProcess | undefined;
+  let url: string;
+
+  beforeAll(async () => {
+    // The manifest's own variables, with the secrets pointing at the local services and a free
+    // port (the container's 3000 may be taken here).
+    const manifestEnv = Object.fromEntries(
+      container.env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+    );
+    expect(Object.keys(manifestEnv)).toEqual(
+      expect.arrayContaining(['PORT', 'HTTP_ADAPTER', 'SHUTDOWN_DELAY_MS']),
+    );
+    example = ExampleProcess.start({
+      ...manifestEnv,
+      PORT: '0',
+      SHUTDOWN_DELAY_MS: '0',
+      DATABASE_URL: SERVICES.databaseUrl,
+      REDIS_URL: SERVICES.redisUrl,
+    });
+    url = (await example.url()).replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
+  }, 60_000);
+
+  afterAll(async () => {
+    await example?.stop();
+  });
+
+  it('checks the event loop in liveness, as the liveness probe comment says, and no dependency', async () => {
+    const body = await waitFor(async () => {
+      const response = await fetch(`${url}${container.livenessProbe.httpGet.path}`);
+      const json = (await response.json()) as {
+        group: string;
+        checks?: Record<string, { status: string }>;
+      };
+      expect(json.checks?.['event-loop']?.status).toBe('up');
+      return json;
+    });
+    expect(body.group).toBe('liveness');
+    // Only process checks: a dependency in liveness restarts every pod when it blips.
+    expect(Object.keys(body.checks ?? {})).toEqual(['event-loop']);
+    expect(livenessComment()).toMatch(/event-loop indicator/);
+  });
+});
+
+/** The comment lines right above `livenessProbe:` in deployment.yaml. */
+function livenessComment(): string {
+  const lines = readFileSync(join(K8S_DIR, 'deployment.yaml'), 'utf8').split('\n');
+  const probe = lines.findIndex((line) => line.trim() === 'livenessProbe:');
+  const comment: string[] = [];
+  for (let i = probe - 1; i >= 0 && lines[i].trim().startsWith('#'); i -= 1) {
+    comment.unshift(lines[i].trim().replace(/^#\s?/, ''));
+  }
+  return comment.join(' ');
+}
