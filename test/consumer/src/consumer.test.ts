@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
+import { healthPrefixExclusions } from 'nest-health';
 import { PLATFORMS, startPrefixedApp } from './global-prefix.app';
 import { FinalFailure, waitFor } from './wait-for';
 
@@ -271,9 +272,32 @@ for (const platform of PLATFORMS) {
     }
   });
 
-  // With healthPrefixExclusions() exported by the package, add here the case the docs show for
-  // probes outside the prefix:
-  //   startPrefixedApp(platform, ['api', { exclude: healthPrefixExclusions() }])
-  // → /health/ready, /health/live, /livez: 200; /api/health/ready: 404; the app's own routes
-  // keep the prefix.
+  describe(`app.setGlobalPrefix('api', { exclude: healthPrefixExclusions() }) on ${platform}`, () => {
+    let app: INestApplication | undefined;
+    let url: string;
+
+    before(async () => {
+      ({ app, url } = await startPrefixedApp(platform, [
+        'api',
+        { exclude: healthPrefixExclusions() },
+      ]));
+      await waitFor(async () => assert.equal((await get(`${url}/health/ready`)).status, 200));
+    });
+
+    after(async () => {
+      await app?.close();
+    });
+
+    for (const path of ['/health/ready', '/health/live', '/health/startup', '/livez', '/readyz']) {
+      it(`serves ${path} outside the prefix (200), not under it (/api${path}: 404)`, async () => {
+        assert.equal((await get(`${url}${path}`)).status, 200);
+        assert.equal((await get(`${url}/api${path}`)).status, 404);
+      });
+    }
+
+    it("keeps the app's own routes under the prefix", async () => {
+      assert.equal((await get(`${url}/api/jobs`)).status, 200);
+      assert.equal((await get(`${url}/jobs`)).status, 404);
+    });
+  });
 }

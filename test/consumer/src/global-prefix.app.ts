@@ -1,4 +1,4 @@
-import { Module, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { HealthIndicator, HealthModule, up, type HealthIndicatorCheck } from 'nest-health';
@@ -11,7 +11,20 @@ export class AlwaysUpHealth implements HealthIndicatorCheck {
   }
 }
 
-@Module({ imports: [HealthModule.forRoot()], providers: [AlwaysUpHealth] })
+/** A route of the app's own, which the global prefix must still move. */
+@Controller('jobs')
+export class JobsController {
+  @Get()
+  list() {
+    return [];
+  }
+}
+
+@Module({
+  imports: [HealthModule.forRoot()],
+  controllers: [JobsController],
+  providers: [AlwaysUpHealth],
+})
 export class PrefixedAppModule {}
 
 /** The HTTP platforms the app runs on. */
