@@ -12,6 +12,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { codeWithoutComments } from '../spec-helpers/code-without-comments';
 
 const execFileAsync = promisify(execFile);
 
@@ -47,7 +48,8 @@ export function importedSpecifiers(source: string): string[] {
     /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
     /\/\/\/\s*<reference\s+types=['"]([^'"]+)['"]/g,
   ];
-  return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((m) => m[1]));
+  const code = codeWithoutComments(source);
+  return patterns.flatMap((pattern) => [...code.matchAll(pattern)].map((m) => m[1]));
 }
 
 function isOptionalPeer(specifier: string): boolean {
@@ -144,5 +146,20 @@ describe('import check: the entry point and its types never touch an optional pe
       'ioredis',
       'pg',
     ]);
+  });
+
+  it("the scanner skips the imports of a TSDoc example, not a string's comment-like text", () => {
+    const source = [
+      '/**',
+      ' * @example',
+      ' * ```ts',
+      " * import { Pool } from 'pg';",
+      ' * ```',
+      ' */',
+      "export declare const GLOB = '/*';",
+      "import type { Redis } from 'ioredis';",
+      "export declare const END = '*/';",
+    ].join('\n');
+    expect(importedSpecifiers(source).filter(isOptionalPeer)).toEqual(['ioredis']);
   });
 });

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
+import { codeWithoutComments } from '../spec-helpers/code-without-comments';
 
 const LIBRARY = join(__dirname, '..');
 const manifest = JSON.parse(readFileSync(join(LIBRARY, 'package.json'), 'utf8')) as {
@@ -33,8 +34,9 @@ function bareSpecifiers(source: string): string[] {
     /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
     /\bloadOptionalPeer(?:<[^>]*>)?\(\s*['"]([^'"]+)['"]/g,
   ];
+  const code = codeWithoutComments(source);
   return patterns
-    .flatMap((pattern) => [...source.matchAll(pattern)].map((m) => m[1]))
+    .flatMap((pattern) => [...code.matchAll(pattern)].map((m) => m[1]))
     .filter((specifier) => !specifier.startsWith('.'));
 }
 
@@ -77,5 +79,11 @@ describe('package manifest (libs/health/package.json)', () => {
     expect(
       bareSpecifiers("import { a } from './a';\nimport type { B } from '@scope/pkg/sub';"),
     ).toEqual(['@scope/pkg/sub']);
+  });
+
+  it('reads code, not the imports of a TSDoc example', () => {
+    const source =
+      "/**\n * ```ts\n * import { ConfigService } from '@nestjs/config';\n */\nexport {};";
+    expect(bareSpecifiers(source)).toEqual([]);
   });
 });
