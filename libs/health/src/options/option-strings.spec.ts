@@ -9,7 +9,7 @@ import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import { HealthModule } from '../health.module';
 import { resolveRouteOptions } from '../health.module-definition';
 import type { HealthModuleOptions, ResolvedHealthModuleOptions } from '../health-module-options';
-import { memoryIndicator } from '../indicators';
+import { eventLoopIndicator, memoryIndicator } from '../indicators';
 import { booleanFromString, numberFromString, UnconvertedOptionString } from './option-strings';
 
 /** What `ConfigService.get()` gives for an environment variable: a string, typed `any`. */
@@ -307,6 +307,18 @@ describe('option values given as strings (environment variables)', () => {
       expect(memoryIndicator({ timeoutMs: '400' as never }).options.timeoutMs).toBe(400);
       expect(() => memoryIndicator({ intervalMs: 'often' as never })).toThrow(
         '"intervalMs" is "often": must be an integer from 100 to 86400000 (milliseconds); got a string; convert it with Number()',
+      );
+    });
+
+    it('converts the levels of a built-in threshold, and names a level that is no number', () => {
+      expect(() =>
+        eventLoopIndicator({ delayP99Ms: { degradedAbove: '250', downAbove: ' 1000 ' } as never }),
+      ).not.toThrow();
+      expect(() =>
+        eventLoopIndicator({ delayP99Ms: { degradedAbove: '2000', downAbove: '1000' } as never }),
+      ).toThrow('with downAbove ≥ degradedAbove');
+      expect(() => eventLoopIndicator({ delayP99Ms: { downAbove: '1s' } as never })).toThrow(
+        'got a string; convert it with Number()',
       );
     });
   });

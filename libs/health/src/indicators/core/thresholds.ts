@@ -1,6 +1,8 @@
+import { Transform } from 'class-transformer';
 import { ValidateBy } from 'class-validator';
 import { degraded, down, up, type HealthCheckResult } from '../../check';
 import { isPlainObject } from '../../options/option-rules';
+import { numberFromString } from '../../options/option-strings';
 
 /**
  * Warning and failure levels for a quantity that is worse when high (a response time, a
@@ -53,42 +55,66 @@ function validPair(value: unknown, warn: string, fail: string, max: number | und
   return true;
 }
 
+/** A pair whose levels are plain decimal strings (from configuration) gets numbers. */
+function pairFromStrings(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, level]) => [key, numberFromString(level)]),
+  );
+}
+
+/** The conversion of level strings, then the pair's rule. */
+function thresholdOption(rule: PropertyDecorator): PropertyDecorator {
+  const convert = Transform(({ value }: { value: unknown }) => pairFromStrings(value), {
+    toClassOnly: true,
+  });
+  return (target, key) => {
+    convert(target, key);
+    rule(target, key);
+  };
+}
+
 function range(max: number | undefined): string {
   return max === undefined ? 'numbers ≥ 0' : `numbers from 0 to ${max}`;
 }
 
 /**
  * An {@link UpperThreshold} option: `{ degradedAbove?, downAbove? }` of numbers ≥ 0 (at most
- * `max`), with `downAbove ≥ degradedAbove`.
+ * `max`), with `downAbove ≥ degradedAbove`. Levels given as plain decimal strings (`"250"`, from
+ * configuration) are converted, as for every numeric option.
  *
  * @internal
  */
 export function IsUpperThreshold(max?: number): PropertyDecorator {
-  return ValidateBy({
-    name: 'isUpperThreshold',
-    validator: {
-      validate: (value: unknown) => validPair(value, 'degradedAbove', 'downAbove', max),
-      defaultMessage: () =>
-        `must be { degradedAbove?, downAbove? } of ${range(max)}, with downAbove ≥ degradedAbove`,
-    },
-  });
+  return thresholdOption(
+    ValidateBy({
+      name: 'isUpperThreshold',
+      validator: {
+        validate: (value: unknown) => validPair(value, 'degradedAbove', 'downAbove', max),
+        defaultMessage: () =>
+          `must be { degradedAbove?, downAbove? } of ${range(max)}, with downAbove ≥ degradedAbove`,
+      },
+    }),
+  );
 }
 
 /**
  * A {@link LowerThreshold} option: `{ degradedBelow?, downBelow? }` of numbers ≥ 0 (at most
- * `max`), with `downBelow ≤ degradedBelow`.
+ * `max`), with `downBelow ≤ degradedBelow`. Levels given as plain decimal strings are converted.
  *
  * @internal
  */
 export function IsLowerThreshold(max?: number): PropertyDecorator {
-  return ValidateBy({
-    name: 'isLowerThreshold',
-    validator: {
-      validate: (value: unknown) => validPair(value, 'degradedBelow', 'downBelow', max),
-      defaultMessage: () =>
-        `must be { degradedBelow?, downBelow? } of ${range(max)}, with downBelow ≤ degradedBelow`,
-    },
-  });
+  return thresholdOption(
+    ValidateBy({
+      name: 'isLowerThreshold',
+      validator: {
+        validate: (value: unknown) => validPair(value, 'degradedBelow', 'downBelow', max),
+        defaultMessage: () =>
+          `must be { degradedBelow?, downBelow? } of ${range(max)}, with downBelow ≤ degradedBelow`,
+      },
+    }),
+  );
 }
 
 /** Rounds to two decimals, for data and messages. @internal */
