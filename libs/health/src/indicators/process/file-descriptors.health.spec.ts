@@ -19,7 +19,8 @@ describe('fileDescriptorsIndicator', () => {
   });
 
   (linux ? it : it.skip)('sees sockets being opened, and crosses a level for real', async () => {
-    const server = createServer();
+    const accepted: Socket[] = [];
+    const server = createServer((socket) => accepted.push(socket));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const sockets: Socket[] = [];
@@ -30,6 +31,8 @@ describe('fileDescriptorsIndicator', () => {
         sockets.push(socket);
         await once(socket, 'connect');
       }
+      // The client's 'connect' can come before the server has accepted: wait for all five.
+      while (accepted.length < 5) await once(server, 'connection');
       const indicator = fileDescriptorsIndicator({ open: { degradedAbove: before.open + 5 } });
       const after = await checkOnce(indicator);
       // five client sockets and the five the server accepted
@@ -37,7 +40,7 @@ describe('fileDescriptorsIndicator', () => {
       expect(after.status).toBe('degraded');
       expect(after.message).toMatch(/^open \d+ is above \d+$/);
     } finally {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [...sockets, ...accepted]) socket.destroy();
       server.close();
     }
   });
