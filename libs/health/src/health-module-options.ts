@@ -39,6 +39,12 @@ import {
   type HealthMetricsOptions,
   type ResolvedHealthMetricsOptions,
 } from './metrics/health-metrics.options';
+import {
+  resolveFleetOptions,
+  validateFleetOptions,
+  type HealthFleetOptions,
+  type ResolvedFleetOptions,
+} from './fleet/fleet.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -158,6 +164,18 @@ export interface HealthModuleOptions {
    * @example `metrics: true`, or `metrics: { registry: register }` (prom-client's global registry)
    */
   metrics?: boolean | HealthMetricsOptions;
+  /**
+   * Fleet health through Redis: this replica publishes its state (on every change and at least
+   * every `fleet.publishIntervalMs`) and reads its service's other replicas', for
+   * `GET /<path>/fleet`, `GET /<path>/fleet/stream` and the dashboard's fleet view. See
+   * {@link HealthFleetOptions}. It never changes this replica's own probes: Redis down, slow or
+   * hung is logged and counted, and the fleet endpoints answer 503 with the last known view.
+   * With a URL, ioredis (an optional peer) is loaded at init; with it missing the boot fails
+   * with `MissingOptionalDependencyError` naming `fleet.redis`.
+   * @default undefined (no fleet; nothing is published and ioredis is never loaded)
+   * @example `fleet: { redis: 'redis://redis:6379', service: 'orders-api', instance: process.env.POD_NAME }`
+   */
+  fleet?: HealthFleetOptions;
   /**
    * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
    * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
@@ -336,6 +354,7 @@ export interface ResolvedHealthModuleOptions {
   readonly slowCheckMs: number;
   readonly reminderIntervalMs: number;
   readonly metrics: ResolvedHealthMetricsOptions;
+  readonly fleet: ResolvedFleetOptions | undefined;
   readonly stream: Required<HealthStreamOptions>;
   readonly indicators: readonly BuiltInIndicator[];
   readonly details: HealthDetailsMode;
@@ -533,6 +552,7 @@ export function resolveHealthModuleOptions(
     slowCheckMs: options?.slowCheckMs ?? HEALTH_MODULE_DEFAULTS.slowCheckMs,
     reminderIntervalMs: options?.reminderIntervalMs ?? HEALTH_MODULE_DEFAULTS.reminderIntervalMs,
     metrics: resolveMetricsOptions(options?.metrics),
+    fleet: resolveFleetOptions(options?.fleet),
     stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
     indicators: [...(options?.indicators ?? [])],
     details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
@@ -548,7 +568,7 @@ const INDICATORS_RULE =
   'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
 
 /**
- * Validates module options. `indicators`, `logger` and `metrics` are checked apart from the
+ * Validates module options. `indicators`, `logger`, `metrics` and `fleet` are checked apart from the
  * class-validator schema: they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
@@ -575,7 +595,7 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, ...rest } = raw as Record<string, unknown>;
+  const { indicators, logger, metrics, fleet, ...rest } = raw as Record<string, unknown>;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
   const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
@@ -586,11 +606,14 @@ export function validateModuleOptions(raw: unknown): {
   }
   const metricsOption = validateMetricsOptions(metrics);
   problems.push(...metricsOption.problems);
+  const fleetOption = validateFleetOptions(fleet);
+  problems.push(...fleetOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
     ...(logging === undefined ? {} : { logger: logging }),
     ...(metricsOption.value === undefined ? {} : { metrics: metricsOption.value }),
+    ...(fleetOption.value === undefined ? {} : { fleet: fleetOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

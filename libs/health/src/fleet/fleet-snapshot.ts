@@ -1,0 +1,82 @@
+import { hostname } from 'node:os';
+import type { HealthSnapshot } from '../engine/health-state.types';
+import { MAX_DATA_BYTES } from '../engine/sanitize';
+import {
+  FLEET_SNAPSHOT_VERSION,
+  type FleetCheckSnapshot,
+  type FleetGroupSnapshot,
+  type FleetInstanceSnapshot,
+} from './fleet.types';
+
+/** Who publishes: the replica's identity and the facts that do not change. @internal */
+export interface FleetIdentity {
+  readonly service: string;
+  readonly instance: string;
+  readonly version: string | null;
+  readonly startedAt: string;
+}
+
+/** The most bytes of one published snapshot: the cap of one indicator's data. @internal */
+export const MAX_SNAPSHOT_BYTES = MAX_DATA_BYTES;
+
+/**
+ * The JSON a replica publishes, from its state: statuses, since, latency and messages (already
+ * sanitized and redacted by the engine), never data. Within {@link MAX_SNAPSHOT_BYTES}: past it,
+ * messages are left out, then checks (the groups and counts stay), and `truncated` says so.
+ *
+ * @internal
+ */
+export function fleetSnapshotJson(
+  identity: FleetIdentity,
+  state: HealthSnapshot,
+  seq: number,
+  terminating: boolean,
+  now: Date,
+): string {
+  const groups: Record<string, FleetGroupSnapshot> = {};
+  for (const [name, group] of Object.entries(state.groups)) {
+    groups[name] = group.reason
+      ? { status: group.status, since: group.since, reason: group.reason }
+      : { status: group.status, since: group.since };
+  }
+  const checks: Record<string, FleetCheckSnapshot> = {};
+  for (const [name, check] of Object.entries(state.checks)) {
+    checks[name] = {
+      status: check.status,
+      since: check.since,
+      durationMs: check.durationMs === null ? null : Math.round(check.durationMs * 10) / 10,
+      ...(check.message === null ? {} : { message: check.message }),
+    };
+  }
+  const readiness = state.groups.readiness;
+  const snapshot: FleetInstanceSnapshot = {
+    v: FLEET_SNAPSHOT_VERSION,
+    service: identity.service,
+    instance: identity.instance,
+    seq,
+    status: state.status,
+    serving: readiness === undefined || readiness.status !== 'down',
+    terminating,
+    publishedAt: now.toISOString(),
+    startedAt: identity.startedAt,
+    version: identity.version,
+    groups,
+    checks,
+    process: {
+      pid: process.pid,
+      hostname: hostname(),
+      node: process.version,
+      rssBytes: process.memoryUsage.rss(),
+      uptimeSeconds: Math.floor(process.uptime()),
+    },
+  };
+  const json = JSON.stringify(snapshot);
+  if (Buffer.byteLength(json) <= MAX_SNAPSHOT_BYTES) return json;
+  const bare: Record<string, FleetCheckSnapshot> = {};
+  for (const [name, check] of Object.entries(checks)) {
+    bare[name] = { status: check.status, since: check.since, durationMs: check.durationMs };
+  }
+  const withoutMessages = JSON.stringify({ ...snapshot, checks: bare, truncated: true });
+  if (Buffer.byteLength(withoutMessages) <= MAX_SNAPSHOT_BYTES) return withoutMessages;
+  return JSON.stringify({ ...snapshot, checks: {}, truncated: true });
+}
