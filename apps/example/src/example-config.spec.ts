@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { loadExampleConfig } from './example-config';
 
 describe('RABBITMQ_URL', () => {
@@ -16,5 +17,155 @@ describe('RABBITMQ_URL', () => {
 
     expect(load).toThrow('RABBITMQ_URL must be an amqp:// or amqps:// URL');
     expect(load).not.toThrow(/secret/);
+  });
+});
+
+describe('HEALTH_FLEET', () => {
+  const ON = { HEALTH_FLEET: 'true' } as const;
+
+  it('is off by default: no fleet option for the health module', () => {
+    const config = loadExampleConfig({ REDIS_URL: 'redis://cache:6379' });
+
+    expect(config.fleet).toBeUndefined();
+    expect(config.health).not.toHaveProperty('fleet');
+  });
+
+  it('is off with "false", whatever the other fleet variables say', () => {
+    const config = loadExampleConfig({ HEALTH_FLEET: 'false', INSTANCE_ID: 'web-1' });
+
+    expect(config.fleet).toBeUndefined();
+    expect(config.health).not.toHaveProperty('fleet');
+  });
+
+  it('turns the fleet on with REDIS_URL, the example service and the hostname', () => {
+    const config = loadExampleConfig({ ...ON, REDIS_URL: 'redis://cache:6379/2' });
+
+    const expected = {
+      redis: 'redis://cache:6379/2',
+      service: 'nest-health-example',
+      instance: hostname(),
+    };
+    expect(config.fleet).toEqual(expected);
+    expect(config.health.fleet).toEqual(expected);
+  });
+
+  it('takes "TRUE" as true, as a shell user may write it', () => {
+    expect(loadExampleConfig({ HEALTH_FLEET: 'TRUE' }).fleet).toBeDefined();
+  });
+
+  it('maps INSTANCE_ID, the service, its own Redis and the durations onto the module option', () => {
+    const config = loadExampleConfig({
+      ...ON,
+      REDIS_URL: 'redis://cache:6379',
+      HEALTH_FLEET_REDIS_URL: 'rediss://fleet:6380',
+      HEALTH_FLEET_SERVICE: 'orders-api',
+      INSTANCE_ID: 'orders-api-7c9f-x2k4q',
+      HEALTH_FLEET_PUBLISH_INTERVAL_MS: '200',
+      HEALTH_FLEET_TTL_MS: '600',
+      HEALTH_FLEET_RETENTION_MS: '1500',
+      HEALTH_FLEET_TIMEOUT_MS: '250',
+    });
+
+    expect(config.health.fleet).toEqual({
+      redis: 'rediss://fleet:6380',
+      service: 'orders-api',
+      instance: 'orders-api-7c9f-x2k4q',
+      publishIntervalMs: 200,
+      ttlMs: 600,
+      retentionMs: 1500,
+      timeoutMs: 250,
+    });
+    // The app's own Redis stays the one of its checks and queue.
+    expect(config.redisUrl).toBe('redis://cache:6379');
+  });
+
+  it('keeps the fleet and the shutdown delay when a spec overrides the health options', () => {
+    const config = loadExampleConfig(
+      { ...ON, INSTANCE_ID: 'a', SHUTDOWN_DELAY_MS: '1000' },
+      { health: { metrics: false } },
+    );
+
+    expect(config.health).toEqual({
+      shutdownDelayMs: 1000,
+      fleet: { redis: 'redis://127.0.0.1:6379', service: 'nest-health-example', instance: 'a' },
+      metrics: false,
+    });
+  });
+
+  it('lets an override replace the fleet option, or turn it off', () => {
+    const redis = 'redis://127.0.0.1:7000';
+
+    expect(loadExampleConfig(ON, { fleet: { redis } }).health.fleet).toEqual({ redis });
+    expect(loadExampleConfig(ON, { fleet: undefined }).health).not.toHaveProperty('fleet');
+  });
+
+  it.each([
+    ['HEALTH_FLEET', 'yes', 'HEALTH_FLEET must be "true" or "false" (got "yes")'],
+    [
+      'INSTANCE_ID',
+      'web 1',
+      'INSTANCE_ID must be 1 to 253 letters, digits, ".", "_" or "-" (got "web 1")',
+    ],
+    ['HEALTH_FLEET_SERVICE', 'orders/api', 'HEALTH_FLEET_SERVICE must be 1 to 100 letters, digits'],
+    [
+      'HEALTH_FLEET_PUBLISH_INTERVAL_MS',
+      '99',
+      'HEALTH_FLEET_PUBLISH_INTERVAL_MS must be an integer from 100 to 300000 (milliseconds) (got "99")',
+    ],
+    [
+      'HEALTH_FLEET_PUBLISH_INTERVAL_MS',
+      '1.5e3',
+      'HEALTH_FLEET_PUBLISH_INTERVAL_MS must be an integer from 100 to 300000',
+    ],
+    ['HEALTH_FLEET_TTL_MS', '100', 'HEALTH_FLEET_TTL_MS must be an integer from 101 to 3600000'],
+    [
+      'HEALTH_FLEET_RETENTION_MS',
+      '604800001',
+      'HEALTH_FLEET_RETENTION_MS must be an integer from 101 to 604800000',
+    ],
+    ['HEALTH_FLEET_TIMEOUT_MS', '9', 'HEALTH_FLEET_TIMEOUT_MS must be an integer from 10 to 60000'],
+  ])('rejects %s=%j', (name, value, message) => {
+    expect(() => loadExampleConfig({ ...ON, [name]: value })).toThrow(message);
+  });
+
+  it('rejects an INSTANCE_ID longer than a pod name may be (253)', () => {
+    expect(() => loadExampleConfig({ ...ON, INSTANCE_ID: 'x'.repeat(254) })).toThrow(
+      'INSTANCE_ID must be 1 to 253 letters',
+    );
+    expect(loadExampleConfig({ ...ON, INSTANCE_ID: 'x'.repeat(253) }).fleet?.instance).toHaveLength(
+      253,
+    );
+  });
+
+  it('rejects a fleet Redis that is not a Redis URL, without echoing it (it may hold a password)', () => {
+    const load = () => loadExampleConfig({ ...ON, HEALTH_FLEET_REDIS_URL: 'http://:secret@fleet' });
+
+    expect(load).toThrow('HEALTH_FLEET_REDIS_URL must be a redis:// or rediss:// URL');
+    expect(load).not.toThrow(/secret/);
+  });
+
+  it('rejects durations out of order when both of a pair are set', () => {
+    expect(() =>
+      loadExampleConfig({
+        ...ON,
+        HEALTH_FLEET_PUBLISH_INTERVAL_MS: '500',
+        HEALTH_FLEET_TTL_MS: '500',
+      }),
+    ).toThrow('HEALTH_FLEET_TTL_MS must be more than HEALTH_FLEET_PUBLISH_INTERVAL_MS');
+    expect(() =>
+      loadExampleConfig({ ...ON, HEALTH_FLEET_TTL_MS: '1000', HEALTH_FLEET_RETENTION_MS: '999' }),
+    ).toThrow('HEALTH_FLEET_RETENTION_MS must be at least HEALTH_FLEET_TTL_MS');
+  });
+
+  it('checks the fleet variables while the fleet is off too, so a mistake shows before it is on', () => {
+    expect(() => loadExampleConfig({ HEALTH_FLEET_TTL_MS: 'soon' })).toThrow(
+      'HEALTH_FLEET_TTL_MS must be an integer',
+    );
+  });
+
+  it('lists every problem at once', () => {
+    expect(() =>
+      loadExampleConfig({ ...ON, INSTANCE_ID: 'a b', HEALTH_FLEET_TIMEOUT_MS: '0' }),
+    ).toThrow(/INSTANCE_ID must be .*; HEALTH_FLEET_TIMEOUT_MS must be/);
   });
 });

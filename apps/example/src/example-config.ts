@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { eventLoopIndicator, type HealthModuleOptions } from 'nest-health';
 
 /** Injection token of the app's {@link ExampleConfig}. */
@@ -37,9 +38,25 @@ export interface ExampleConfig {
    */
   readonly shutdownDelayMs: number;
   /**
-   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs}, the rest
-   * is not read from the environment (tests override it). By default: checks every 5 s with a
-   * 1 s timeout, metrics on, and the built-in event-loop indicator in liveness.
+   * Fleet health (the health module's `fleet` option), on with `HEALTH_FLEET=true`; `undefined`
+   * when off (the default). Every replica publishes its state to Redis and serves the whole
+   * fleet's at `GET /health/fleet` and `GET /health/fleet/stream`. Read from:
+   * - `HEALTH_FLEET_REDIS_URL`: the fleet's Redis (default: `REDIS_URL`). Another Redis than the
+   *   app's keeps the fleet's outages apart from the app's own `redis` check;
+   * - `HEALTH_FLEET_SERVICE`: the service (default: `nest-health-example`);
+   * - `INSTANCE_ID`: this replica's name (default: `os.hostname()`, the pod's name on Kubernetes);
+   * - `HEALTH_FLEET_PUBLISH_INTERVAL_MS`, `HEALTH_FLEET_TTL_MS`, `HEALTH_FLEET_RETENTION_MS`,
+   *   `HEALTH_FLEET_TIMEOUT_MS`: the module's `publishIntervalMs`, `ttlMs`, `retentionMs` and
+   *   `timeoutMs`, in milliseconds (default: the module's, 5000, 3 × the interval, 300000, 1000).
+   *
+   * Replicas started on one machine with `PORT` and `INSTANCE_ID` apart see each other.
+   */
+  readonly fleet: ExampleFleetOptions | undefined;
+  /**
+   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs} and
+   * `fleet` from {@link fleet} (an override of `health` keeps both unless it sets them), the
+   * rest is not read from the environment (tests override it). By default: checks every 5 s
+   * with a 1 s timeout, metrics on, and the built-in event-loop indicator in liveness.
    */
   readonly health: HealthModuleOptions;
 }
@@ -48,6 +65,15 @@ export interface ExampleConfig {
 export type ExampleEnv = Readonly<Record<string, string | undefined>>;
 
 const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
+
+/** The health module's `fleet` option. */
+export type ExampleFleetOptions = NonNullable<HealthModuleOptions['fleet']>;
+
+/** The fleet's service name in the example, unless `HEALTH_FLEET_SERVICE` says otherwise. */
+export const EXAMPLE_FLEET_SERVICE = 'nest-health-example';
+
+/** The rule of the module's service and instance names: letters, digits, `.`, `_`, `-`. */
+const FLEET_NAME = /^[A-Za-z0-9._-]+$/;
 
 /**
  * Reads and validates the configuration.
@@ -123,6 +149,7 @@ export function loadExampleConfig(
       'must be an integer from 0 to 300000 (milliseconds)',
       0,
     ),
+    fleet: undefined,
     // Prometheus metrics of the health state, in the module's own registry: GET /health/metrics.
     // Liveness checks the process itself: the built-in event-loop indicator (group liveness)
     // turns down only when the loop was blocked for seconds, what a restart cures.
@@ -132,13 +159,87 @@ export function loadExampleConfig(
       indicators: [eventLoopIndicator()],
     },
   };
+  const fleetOn = read(
+    'HEALTH_FLEET',
+    (raw) => (/^true$/i.test(raw) ? true : /^false$/i.test(raw) ? false : undefined),
+    'must be "true" or "false"',
+    false,
+  );
+  const fleet = readFleet(read, problems, config.redisUrl);
   if (problems.length > 0) {
     throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
   }
-  const merged = { ...config, ...overrides };
+  const merged = { ...config, fleet: fleetOn ? fleet : undefined, ...overrides };
   return {
     ...merged,
-    health: { shutdownDelayMs: merged.shutdownDelayMs, ...merged.health },
+    health: {
+      shutdownDelayMs: merged.shutdownDelayMs,
+      ...(merged.fleet === undefined ? {} : { fleet: merged.fleet }),
+      ...merged.health,
+    },
+  };
+}
+
+/** `read` of {@link loadExampleConfig}: one variable, parsed, or its problem recorded. */
+type ReadVariable = <T>(
+  name: string,
+  parse: (raw: string) => T | undefined,
+  rule: string,
+  fallback: T,
+  options?: { secret?: boolean },
+) => T;
+
+/**
+ * The `HEALTH_FLEET_*` variables (and `INSTANCE_ID`), read whether the fleet is on or not so
+ * that a mistake shows before it is turned on. The durations are checked in the module's ranges,
+ * and in its order (interval < TTL ≤ retention) when both of a pair are set; against a default,
+ * the module checks the order at boot.
+ */
+function readFleet(read: ReadVariable, problems: string[], redisUrl: string): ExampleFleetOptions {
+  const redis = read(
+    'HEALTH_FLEET_REDIS_URL',
+    urlWith(['redis:', 'rediss:']),
+    'must be a redis:// or rediss:// URL',
+    redisUrl,
+    { secret: true },
+  );
+  const service = read(
+    'HEALTH_FLEET_SERVICE',
+    (raw) => (FLEET_NAME.test(raw) && raw.length <= 100 ? raw : undefined),
+    'must be 1 to 100 letters, digits, ".", "_" or "-"',
+    EXAMPLE_FLEET_SERVICE,
+  );
+  const instance = read(
+    'INSTANCE_ID',
+    (raw) => (FLEET_NAME.test(raw) && raw.length <= 253 ? raw : undefined),
+    'must be 1 to 253 letters, digits, ".", "_" or "-"',
+    hostname(),
+  );
+  const ms = (name: string, min: number, max: number) =>
+    read(
+      name,
+      integerIn(min, max),
+      `must be an integer from ${min} to ${max} (milliseconds)`,
+      undefined,
+    );
+  const publishIntervalMs = ms('HEALTH_FLEET_PUBLISH_INTERVAL_MS', 100, 300_000);
+  const ttlMs = ms('HEALTH_FLEET_TTL_MS', 101, 3_600_000);
+  const retentionMs = ms('HEALTH_FLEET_RETENTION_MS', 101, 604_800_000);
+  const timeoutMs = ms('HEALTH_FLEET_TIMEOUT_MS', 10, 60_000);
+  if (publishIntervalMs !== undefined && ttlMs !== undefined && ttlMs <= publishIntervalMs) {
+    problems.push('HEALTH_FLEET_TTL_MS must be more than HEALTH_FLEET_PUBLISH_INTERVAL_MS');
+  }
+  if (ttlMs !== undefined && retentionMs !== undefined && retentionMs < ttlMs) {
+    problems.push('HEALTH_FLEET_RETENTION_MS must be at least HEALTH_FLEET_TTL_MS');
+  }
+  return {
+    redis,
+    service,
+    instance,
+    ...(publishIntervalMs === undefined ? {} : { publishIntervalMs }),
+    ...(ttlMs === undefined ? {} : { ttlMs }),
+    ...(retentionMs === undefined ? {} : { retentionMs }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
 }
 
