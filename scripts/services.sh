@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the services that the tests and the example app use are up on loopback:
 #   postgres  PostgreSQL 127.0.0.1:5432, trust auth for 127.0.0.1, roles postgres and root, db test
-#   redis     Redis 127.0.0.1:6379, nothing kept on disk
+#   redis     Redis 127.0.0.1:6379, nothing kept on disk; the redis-server and redis-cli binaries
+#             (the specs' private servers and Redis Cluster) even when Redis already runs
 #   rabbitmq  RabbitMQ 127.0.0.1:5672, guest/guest
 #   promtool  Prometheus's promtool, for the alert rules' tests (a tool, not a service; no server
 #             is started; when it cannot be installed the rules' spec skips and says why)
@@ -60,8 +61,11 @@ postgres_up() {
 }
 
 redis_up() {
+  # The binaries are needed even when Redis already runs (e.g. a CI service container): specs
+  # start private servers with redis-server and create a Redis Cluster with redis-cli.
+  ensure_pkg redis-server redis-server redis-tools || { log "redis: install of redis-server failed"; return 1; }
+  ensure_pkg redis-cli redis-tools || { log "redis: install of redis-cli failed"; return 1; }
   if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then log "redis up"; return 0; fi
-  ensure_pkg redis-server redis-server redis-tools || { log "redis: install failed"; return 1; }
   mkdir -p /var/lib/redis /var/log/redis
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null 2>&1

@@ -48,6 +48,24 @@ export class ExampleProcess {
     );
   }
 
+  /** The process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether the process has ended. */
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /**
+   * Sends `signal` without waiting for anything: `SIGSTOP` freezes the process (a hung pod: its
+   * sockets stay open, nothing answers), `SIGCONT` lets it go on.
+   */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exited) this.child.kill(signal);
+  }
+
   /**
    * Sends `signal` and waits for the process to end.
    *
@@ -57,7 +75,7 @@ export class ExampleProcess {
     signal: NodeJS.Signals = 'SIGTERM',
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
     const started = Date.now();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    if (!this.exited) {
       const exited = once(this.child, 'exit');
       this.child.kill(signal);
       await exited;
