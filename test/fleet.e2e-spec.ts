@@ -104,154 +104,157 @@ class ReadinessProbes {
   }
 }
 
-describeWithRedisServer('fleet health: three replicas of the example (Express) against one Redis', () => {
-  const SERVICE = 'e2e-fleet';
-  let redis: TestRedisServer;
-  let a: ExampleReplica;
-  let b: ExampleReplica;
-  let c: ExampleReplica;
+describeWithRedisServer(
+  'fleet health: three replicas of the example (Express) against one Redis',
+  () => {
+    const SERVICE = 'e2e-fleet';
+    let redis: TestRedisServer;
+    let a: ExampleReplica;
+    let b: ExampleReplica;
+    let c: ExampleReplica;
 
-  beforeAll(async () => {
-    redis = await TestRedisServer.start();
-    [a, b, c] = await ExampleReplica.startAll(
-      [{ instance: 'a' }, { instance: 'b', faultyDatabase: true }, { instance: 'c' }],
-      fleetEnv(redis.url, SERVICE),
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all([a, b, c].map((replica) => replica?.kill()));
-    redis?.resume();
-    await redis?.stop();
-  });
-
-  it('shows every replica in the fleet view of each', async () => {
-    for (const replica of [a, b, c]) {
-      await waitFor(async () => {
-        const view = await fleetOf(replica);
-        expect(view.service).toBe(SERVICE);
-        expect(names(view)).toEqual(['a', 'b', 'c']);
-        for (const instance of view.instances) {
-          expect(instance).toMatchObject({ stale: false, terminating: false });
-          expect(instance.snapshot?.checks.database?.status).toBe('up');
-        }
-      }, SETTLES);
-    }
-  });
-
-  it("shows one replica's database down in every replica's view and on the fleet stream", async () => {
-    const stream = await SseClient.connect(`${a.url}/health/fleet/stream`);
-    expect(stream.status).toBe(200);
-    await stream.next('snapshot');
-
-    await b.database!.refuse();
-
-    for (const replica of [a, b, c]) {
-      await waitFor(async () => {
-        const view = await fleetOf(replica);
-        expect(member(view, 'b').snapshot?.checks.database?.status).toBe('down');
-        expect(member(view, 'a').snapshot?.checks.database?.status).toBe('up');
-        expect(member(view, 'c').snapshot?.checks.database?.status).toBe('up');
-      }, SETTLES);
-    }
-    await waitFor(() =>
-      expect(stream.events).toContainEqual(
-        expect.objectContaining({
-          type: 'transition',
-          data: expect.objectContaining({
-            instance: 'b',
-            kind: 'indicator',
-            name: 'database',
-            current: 'down',
-          }),
-        }),
-      ),
-    );
-    stream.close();
-    // Back for the next cases (b is ready again before the Redis outage below).
-    await b.database!.forward();
-  });
-
-  it('shows a frozen replica (SIGSTOP) as stale, and back once it goes on (SIGCONT)', async () => {
-    c.freeze();
-    await waitFor(async () => expect(member(await fleetOf(a), 'c').stale).toBe(true), SETTLES);
-    const stale = member(await fleetOf(b), 'c');
-    expect(stale).toMatchObject({ stale: true, status: 'unknown', ready: false, snapshot: null });
-
-    c.thaw();
-    for (const replica of [a, b]) {
-      await waitFor(async () => {
-        expect(member(await fleetOf(replica), 'c')).toMatchObject({ stale: false, ready: true });
-      }, SETTLES);
-    }
-  });
-
-  it("keeps every replica's probes and shutdown apart from a hung, then killed, Redis; whole again once it is back", async () => {
-    for (const replica of [a, b, c]) {
-      await waitFor(
-        async () => expect((await replica.get('/health/ready')).status).toBe(200),
-        SETTLES,
+    beforeAll(async () => {
+      redis = await TestRedisServer.start();
+      [a, b, c] = await ExampleReplica.startAll(
+        [{ instance: 'a' }, { instance: 'b', faultyDatabase: true }, { instance: 'c' }],
+        fleetEnv(redis.url, SERVICE),
       );
-    }
-    const probes = new ReadinessProbes([a, b, c]);
-    try {
-      redis.pause();
+    }, 60_000);
 
-      // Each replica answers its fleet endpoint with 503 and the last view it read.
+    afterAll(async () => {
+      await Promise.all([a, b, c].map((replica) => replica?.kill()));
+      redis?.resume();
+      await redis?.stop();
+    });
+
+    it('shows every replica in the fleet view of each', async () => {
       for (const replica of [a, b, c]) {
         await waitFor(async () => {
-          const { status, body } = await replica.get('/health/fleet');
-          expect(status).toBe(503);
-          expect(body).toMatchObject({ available: false, service: SERVICE });
-          expect(names(body as FleetView)).toEqual(['a', 'b', 'c']);
+          const view = await fleetOf(replica);
+          expect(view.service).toBe(SERVICE);
+          expect(names(view)).toEqual(['a', 'b', 'c']);
+          for (const instance of view.instances) {
+            expect(instance).toMatchObject({ stale: false, terminating: false });
+            expect(instance.snapshot?.checks.database?.status).toBe('up');
+          }
         }, SETTLES);
       }
+    });
 
-      // A replica leaving while Redis hangs closes within its delay + 1 s.
-      await probes.stop('c');
-      const stopped = await c.terminate();
-      expect(stopped).toMatchObject({ code: 0, signal: null });
-      expect(stopped.ms).toBeLessThan(SHUTDOWN_DELAY_MS + 1_000);
+    it("shows one replica's database down in every replica's view and on the fleet stream", async () => {
+      const stream = await SseClient.connect(`${a.url}/health/fleet/stream`);
+      expect(stream.status).toBe(200);
+      await stream.next('snapshot');
 
-      await redis.stop();
-      for (const replica of [a, b]) {
-        await waitFor(async () => {
-          const { status, body } = await replica.get('/health/fleet');
-          expect(status).toBe(503);
-          expect(body).toMatchObject({ available: false });
-          expect(names(body as FleetView)).toEqual(expect.arrayContaining(['a', 'b']));
-        }, SETTLES);
-      }
+      await b.database!.refuse();
 
-      await redis.restart();
-      for (const replica of [a, b]) {
+      for (const replica of [a, b, c]) {
         await waitFor(async () => {
           const view = await fleetOf(replica);
-          expect(names(view)).toEqual(['a', 'b']);
-          for (const instance of view.instances) expect(instance.stale).toBe(false);
+          expect(member(view, 'b').snapshot?.checks.database?.status).toBe('down');
+          expect(member(view, 'a').snapshot?.checks.database?.status).toBe('up');
+          expect(member(view, 'c').snapshot?.checks.database?.status).toBe('up');
         }, SETTLES);
       }
-    } finally {
-      redis.resume();
-      await probes.stopAll();
-    }
+      await waitFor(() =>
+        expect(stream.events).toContainEqual(
+          expect.objectContaining({
+            type: 'transition',
+            data: expect.objectContaining({
+              instance: 'b',
+              kind: 'indicator',
+              name: 'database',
+              current: 'down',
+            }),
+          }),
+        ),
+      );
+      stream.close();
+      // Back for the next cases (b is ready again before the Redis outage below).
+      await b.database!.forward();
+    });
 
-    // Through it all every probe of every replica answered 200: its own readiness unchanged.
-    for (const [instance, answers] of probes.answers) {
-      expect({ instance, answers }).toEqual({ instance, answers: answers.map(() => 200) });
-      expect(answers.length).toBeGreaterThanOrEqual(instance === 'c' ? 3 : 10);
-    }
-  });
+    it('shows a frozen replica (SIGSTOP) as stale, and back once it goes on (SIGCONT)', async () => {
+      c.freeze();
+      await waitFor(async () => expect(member(await fleetOf(a), 'c').stale).toBe(true), SETTLES);
+      const stale = member(await fleetOf(b), 'c');
+      expect(stale).toMatchObject({ stale: true, status: 'unknown', ready: false, snapshot: null });
 
-  it('shows a killed replica (SIGKILL) as stale after its TTL, then drops it after the retention', async () => {
-    await b.kill();
+      c.thaw();
+      for (const replica of [a, b]) {
+        await waitFor(async () => {
+          expect(member(await fleetOf(replica), 'c')).toMatchObject({ stale: false, ready: true });
+        }, SETTLES);
+      }
+    });
 
-    await waitFor(async () => {
-      expect(member(await fleetOf(a), 'b')).toMatchObject({ stale: true, snapshot: null });
-    }, SETTLES);
-    await waitFor(async () => expect(names(await fleetOf(a))).toEqual(['a']), SETTLES);
-  });
-});
+    it("keeps every replica's probes and shutdown apart from a hung, then killed, Redis; whole again once it is back", async () => {
+      for (const replica of [a, b, c]) {
+        await waitFor(
+          async () => expect((await replica.get('/health/ready')).status).toBe(200),
+          SETTLES,
+        );
+      }
+      const probes = new ReadinessProbes([a, b, c]);
+      try {
+        redis.pause();
+
+        // Each replica answers its fleet endpoint with 503 and the last view it read.
+        for (const replica of [a, b, c]) {
+          await waitFor(async () => {
+            const { status, body } = await replica.get('/health/fleet');
+            expect(status).toBe(503);
+            expect(body).toMatchObject({ available: false, service: SERVICE });
+            expect(names(body as FleetView)).toEqual(['a', 'b', 'c']);
+          }, SETTLES);
+        }
+
+        // A replica leaving while Redis hangs closes within its delay + 1 s.
+        await probes.stop('c');
+        const stopped = await c.terminate();
+        expect(stopped).toMatchObject({ code: 0, signal: null });
+        expect(stopped.ms).toBeLessThan(SHUTDOWN_DELAY_MS + 1_000);
+
+        await redis.stop();
+        for (const replica of [a, b]) {
+          await waitFor(async () => {
+            const { status, body } = await replica.get('/health/fleet');
+            expect(status).toBe(503);
+            expect(body).toMatchObject({ available: false });
+            expect(names(body as FleetView)).toEqual(expect.arrayContaining(['a', 'b']));
+          }, SETTLES);
+        }
+
+        await redis.restart();
+        for (const replica of [a, b]) {
+          await waitFor(async () => {
+            const view = await fleetOf(replica);
+            expect(names(view)).toEqual(['a', 'b']);
+            for (const instance of view.instances) expect(instance.stale).toBe(false);
+          }, SETTLES);
+        }
+      } finally {
+        redis.resume();
+        await probes.stopAll();
+      }
+
+      // Through it all every probe of every replica answered 200: its own readiness unchanged.
+      for (const [instance, answers] of probes.answers) {
+        expect({ instance, answers }).toEqual({ instance, answers: answers.map(() => 200) });
+        expect(answers.length).toBeGreaterThanOrEqual(instance === 'c' ? 3 : 10);
+      }
+    });
+
+    it('shows a killed replica (SIGKILL) as stale after its TTL, then drops it after the retention', async () => {
+      await b.kill();
+
+      await waitFor(async () => {
+        expect(member(await fleetOf(a), 'b')).toMatchObject({ stale: true, snapshot: null });
+      }, SETTLES);
+      await waitFor(async () => expect(names(await fleetOf(a))).toEqual(['a']), SETTLES);
+    });
+  },
+);
 
 describeWithRedisServer('fleet health: two services sharing one Redis', () => {
   let redis: TestRedisServer;
