@@ -67,11 +67,13 @@ export class FleetConnection implements OnModuleInit {
     );
   };
   private readonly onReady = (): void => {
+    this.everReady = true;
     if (this.failing) this.logger.log('Fleet: Redis connection ready again');
     this.failing = false;
     for (const listener of this.readyListeners) listener();
   };
   private readonly readyListeners = new Set<() => void>();
+  private everReady = false;
 
   /** Created by Nest's injector. @internal */
   constructor(
@@ -111,6 +113,18 @@ export class FleetConnection implements OnModuleInit {
   /** Whether the module opened the command connection (and so may reset it). */
   get ownsClient(): boolean {
     return this.owned;
+  }
+
+  /**
+   * Whether the module's own connection is still making its first connection (never ready yet,
+   * and not failed yet): a publish now would fail for no fault of Redis's.
+   */
+  get firstConnecting(): boolean {
+    return (
+      this.owned &&
+      !this.everReady &&
+      ['wait', 'connecting', 'connect'].includes(this.client?.status ?? '')
+    );
   }
 
   /** Calls `listener` whenever the command connection becomes ready (again). */

@@ -196,6 +196,9 @@ export class FleetPublisher
     const fleet = this.fleet;
     const keys = this.keys;
     if (!redis || !fleet || !keys || !this.identity) return;
+    // The module's own connection is still making its first connection: the publish goes out
+    // when it is ready (a failed connection is 'reconnecting', and counts as a failure).
+    if (this.connection.firstConnecting) return;
     if (!this.joined) {
       this.joined = true;
       this.pending.unshift(this.instanceFields('joined', ''));

@@ -344,6 +344,35 @@ describeWithRedis('fleet health through a real Redis', () => {
     });
   });
 
+  it('exports the fleet to Prometheus: replicas per status, publish durations and failures', async () => {
+    const a = await start(fleet('a'), { metrics: true });
+    await start(fleet('b'));
+    const scrape = async () => (await fetch(`${a.url}/health/metrics`)).text();
+    const text = await eventually(async () => {
+      const body = await scrape();
+      expect(body).toContain('health_fleet_instances{status="up"} 2');
+      return body;
+    });
+    expect(text).toContain('health_fleet_instances{status="down"} 0');
+    expect(text).toContain('health_fleet_publish_failures_total 0');
+    expect(
+      Number(/^health_fleet_publish_duration_seconds_count (\d+)$/m.exec(text)?.[1]),
+    ).toBeGreaterThan(0);
+    redis.pause();
+    try {
+      await eventually(async () => {
+        const body = await scrape();
+        expect(
+          Number(/^health_fleet_publish_failures_total (\d+)$/m.exec(body)?.[1]),
+        ).toBeGreaterThan(0);
+        // The last view read, while Redis does not answer.
+        expect(body).toContain('health_fleet_instances{status="up"} 2');
+      });
+    } finally {
+      redis.resume();
+    }
+  });
+
   it('answers 400 naming the parameter for an invalid filter', async () => {
     const a = await start(fleet('a'));
     const response = await fetch(`${a.url}/health/fleet?status=sideways`);
