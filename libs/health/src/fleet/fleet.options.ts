@@ -76,8 +76,8 @@ export interface HealthFleetOptions {
   /**
    * The service the replica belongs to: replicas of one service see each other, and only each
    * other. Letters, digits, `.`, `_`, `-`, at most 100 characters.
-   * @default the `name` in the app's `package.json` (the nearest one above the entry script,
-   *   without an npm scope), else `"app"`
+   * @default the `name` in the app's `package.json` (the nearest one above the working
+   *   directory, else above the entry script; without an npm scope), else `"app"`
    */
   service?: string;
   /**
@@ -352,12 +352,13 @@ function safeName(name: string): string {
 
 /**
  * The name (without an npm scope) and version of the app's `package.json`: the nearest one
- * above the entry script (`require.main`), else above the working directory.
+ * above the working directory (a container's `WORKDIR`, where `npm start` runs), else above the
+ * entry script (`require.main`).
  */
 function appManifest(): { name?: string; version?: string } {
   const starts = [
-    require.main?.filename ? dirname(require.main.filename) : undefined,
     process.cwd(),
+    require.main?.filename ? dirname(require.main.filename) : undefined,
   ];
   for (const start of starts) {
     if (start === undefined) continue;

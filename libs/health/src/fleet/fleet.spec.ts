@@ -1,5 +1,6 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import Redis from 'ioredis';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { PrivateRedisServer } from '../../spec-helpers/faults';
@@ -371,6 +372,29 @@ describeWithRedis('fleet health through a real Redis', () => {
     } finally {
       redis.resume();
     }
+  });
+
+  it('is documented in the OpenAPI document, with the schema of the body it answers', async () => {
+    const a = await start(fleet('a'));
+    const document = SwaggerModule.createDocument(a.app, new DocumentBuilder().build());
+    const responses = document.paths['/health/fleet']?.get?.responses as Record<
+      string,
+      { content: Record<string, { schema: { $ref: string } }> }
+    >;
+    expect(Object.keys(responses).sort()).toEqual(['200', '400', '404', '503']);
+    expect(responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/HealthFleetResponse',
+    );
+    expect(document.paths['/health/fleet/stream']?.get).toBeDefined();
+    const schema = document.components?.schemas?.HealthFleetResponse as {
+      properties: Record<string, unknown>;
+    };
+    const { body } = await eventually(async () => {
+      const answer = await getJson(`${a.url}/health/fleet`);
+      expect(answer.body.summary.instances).toBe(1);
+      return answer;
+    });
+    for (const key of Object.keys(body)) expect(Object.keys(schema.properties)).toContain(key);
   });
 
   it('answers 400 naming the parameter for an invalid filter', async () => {
