@@ -2,8 +2,12 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import Redis from 'ioredis';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { PrivateRedisServer } from '../../spec-helpers/faults';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closedPort, PrivateRedisServer } from '../../spec-helpers/faults';
 import { down, up } from '../check';
 import { HealthRegistry } from '../discovery/health.registry';
 import { HealthModule } from '../health.module';
@@ -402,6 +406,111 @@ describeWithRedis('fleet health through a real Redis', () => {
     const response = await fetch(`${a.url}/health/fleet?status=sideways`);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toContain('"status"');
+  });
+});
+
+describeWithRedis('fleet health with the app’s own clients', () => {
+  let master: PrivateRedisServer;
+  let sentinel: ChildProcess | undefined;
+  let directory: string;
+  const apps: INestApplication[] = [];
+  const clients: Redis[] = [];
+
+  beforeAll(async () => {
+    master = await PrivateRedisServer.start();
+    directory = mkdtempSync(join(tmpdir(), 'fleet-sentinel-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    for (const client of clients) client.disconnect();
+    sentinel?.kill('SIGKILL');
+    await master.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('takes its options from forRootAsync, numbers as strings from configuration', async () => {
+    @Module({
+      imports: [
+        HealthModule.forRootAsync({
+          useFactory: () => ({
+            logger: false,
+            fleet: {
+              redis: master.url,
+              service: 'async-service',
+              instance: 'async-1',
+              publishIntervalMs: '200' as unknown as number,
+            },
+          }),
+        }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false });
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    const url = await app.getUrl();
+    await eventually(async () => {
+      const { status, body } = await getJson(`${url}/health/fleet`);
+      expect(status).toBe(200);
+      expect(body.instances.map((instance) => instance.instance)).toEqual(['async-1']);
+    });
+  });
+
+  it('publishes and reads through a Sentinel-managed client the app gives, and leaves it open', async () => {
+    const port = await closedPort();
+    const config = join(directory, 'sentinel.conf');
+    writeFileSync(
+      config,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${directory}`,
+        `sentinel monitor fleetmaster 127.0.0.1 ${master.port} 1`,
+        '',
+      ].join('\n'),
+    );
+    sentinel = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
+    const client = new Redis({
+      sentinels: [{ host: '127.0.0.1', port }],
+      name: 'fleetmaster',
+      retryStrategy: () => 100,
+      sentinelRetryStrategy: () => 100,
+    });
+    client.on('error', () => undefined);
+    clients.push(client);
+    await eventually(async () => expect(await client.ping()).toBe('PONG'));
+    @Module({
+      imports: [
+        HealthModule.forRoot({
+          logger: false,
+          fleet: {
+            redis: client,
+            service: 'sentinel-service',
+            instance: 's-1',
+            publishIntervalMs: 200,
+          },
+        }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const url = await app.getUrl();
+    const stream = sse(`${url}/health/fleet/stream`);
+    try {
+      await eventually(async () => {
+        const { body } = await getJson(`${url}/health/fleet`);
+        expect(body.instances.map((instance) => instance.instance)).toEqual(['s-1']);
+      });
+      // The fleet stream reads through a duplicate of the Sentinel client.
+      await eventually(() => expect(stream.events[0]?.event).toBe('snapshot'));
+    } finally {
+      stream.close();
+      await app.close();
+    }
+    expect(client.status).toBe('ready');
+    expect(await client.exists('health:{sentinel-service}:instance:s-1')).toBe(0);
   });
 });
 
