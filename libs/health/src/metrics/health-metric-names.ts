@@ -11,6 +11,14 @@
  * | `health_check_failures_total`       | counter   | `indicator`              |
  * | `health_check_timeouts_total`       | counter   | `indicator`              |
  * | `health_status_transitions_total`   | counter   | `indicator`, `from`, `to` |
+ *
+ * With `fleet` set, also:
+ *
+ * | metric                                  | type      | labels   |
+ * | --------------------------------------- | --------- | -------- |
+ * | `health_fleet_instances`                | gauge     | `status` |
+ * | `health_fleet_publish_duration_seconds` | histogram |          |
+ * | `health_fleet_publish_failures_total`   | counter   |          |
  */
 export const HEALTH_METRIC_NAMES = {
   /** 1 for the indicator's current effective status (`state`), 0 for the others. */
@@ -25,6 +33,16 @@ export const HEALTH_METRIC_NAMES = {
   checkTimeouts: 'health_check_timeouts_total',
   /** Effective transitions of an indicator, from one status to another. */
   statusTransitions: 'health_status_transitions_total',
+  /**
+   * Replicas of the service per status (`up`, `degraded`, `down`, `unknown`; a stale replica is
+   * `unknown`), as this replica reads the fleet when scraped (the last view read while Redis is
+   * away). Every replica reports the whole fleet: aggregate with `max`, not `sum`.
+   */
+  fleetInstances: 'health_fleet_instances',
+  /** Wall time of each publish of this replica's snapshot to Redis, in seconds. */
+  fleetPublishDuration: 'health_fleet_publish_duration_seconds',
+  /** Publishes that failed or passed `fleet.timeoutMs`. */
+  fleetPublishFailures: 'health_fleet_publish_failures_total',
 } as const;
 
 /** The states of `health_indicator_status`. */

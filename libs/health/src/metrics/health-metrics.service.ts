@@ -2,6 +2,9 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { Subscription } from 'rxjs';
 import { HealthRegistry } from '../discovery/health.registry';
 import { HealthStateStore } from '../engine/health-state.store';
+import { FleetPublisher } from '../fleet/fleet-publisher';
+import { FleetReader, FleetUnavailableError } from '../fleet/fleet-reader';
+import type { FleetView } from '../fleet/fleet.types';
 import type { HealthRunEvent, IndicatorChangeEvent } from '../engine/health-state.types';
 import { InvalidHealthModuleOptionsError } from '../errors';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
@@ -41,7 +44,7 @@ interface MetricConfig {
 /** What the module uses of the prom-client package. */
 interface PromClient {
   Registry: new () => PrometheusRegistryLike;
-  Gauge: new (config: MetricConfig & { collect?: () => void }) => GaugeLike;
+  Gauge: new (config: MetricConfig & { collect?: () => void | Promise<void> }) => GaugeLike;
   Counter: new (config: MetricConfig) => CounterLike;
   Histogram: new (config: MetricConfig & { buckets: number[] }) => HistogramLike;
 }
@@ -79,6 +82,8 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
     private readonly state: HealthStateStore,
     private readonly healthRegistry: HealthRegistry,
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
+    private readonly fleetPublisher: FleetPublisher,
+    private readonly fleetReader: FleetReader,
   ) {}
 
   /**
@@ -103,6 +108,7 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
         if (event.type === 'removed') this.forget(event.definition.name);
       }),
     );
+    if (this.options.fleet) this.createFleetMetrics(client);
   }
 
   /** Stops counting and takes the metrics out of the `registry` option's registry. */
@@ -218,6 +224,67 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
         }),
       ),
     };
+  }
+
+  /**
+   * The fleet's metrics (with `fleet`): replicas per status, read from Redis when scraped (a
+   * shared read, at most one per 100 ms; the last view while Redis is away), and this replica's
+   * publishes.
+   */
+  private createFleetMetrics(client: PromClient): void {
+    const instruments = this.instruments;
+    if (!instruments) return;
+    const { prefix, registry: shared } = this.options.metrics;
+    const name = (base: string) => `${prefix}${base}`;
+    const names = [
+      HEALTH_METRIC_NAMES.fleetInstances,
+      HEALTH_METRIC_NAMES.fleetPublishDuration,
+      HEALTH_METRIC_NAMES.fleetPublishFailures,
+    ].map(name);
+    if (shared) this.assertFree(shared, names);
+    const registers = shared ? [instruments.registry, shared] : [instruments.registry];
+    const reader = this.fleetReader;
+    const instances: GaugeLike = new client.Gauge({
+      name: names[0],
+      help: 'Replicas of the service per status, as this replica reads the fleet (stale ones are unknown).',
+      labelNames: ['status'],
+      registers,
+      collect: async () => {
+        const view = await reader
+          .read()
+          .catch((error: unknown): FleetView | undefined =>
+            error instanceof FleetUnavailableError ? error.lastView : undefined,
+          );
+        instances.reset();
+        if (!view) return;
+        for (const [status, count] of Object.entries(view.summary.byStatus)) {
+          instances.set({ status }, count);
+        }
+      },
+    });
+    const duration = new client.Histogram({
+      name: names[1],
+      help: "Wall time of each publish of this replica's snapshot to Redis, in seconds.",
+      labelNames: [],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    const failures = new client.Counter({
+      name: names[2],
+      help: 'Publishes of the snapshot to Redis that failed or passed fleet.timeoutMs.',
+      labelNames: [],
+      registers,
+    });
+    failures.inc({}, 0);
+    instruments.own.set(names[0], instances);
+    instruments.own.set(names[1], duration);
+    instruments.own.set(names[2], failures);
+    this.subscription.add(
+      this.fleetPublisher.publishes.subscribe((publish) => {
+        if (publish.ok) duration.observe({}, publish.durationMs / 1000);
+        else failures.inc({}, 1);
+      }),
+    );
   }
 
   /** Fails the boot when the shared registry already holds one of the names. */

@@ -177,3 +177,116 @@ export const ERROR_BODY_SCHEMA: OpenApiSchema = {
     message: { type: 'string' },
   },
 };
+
+const FLEET_INSTANCE = {
+  type: 'object',
+  required: [
+    'instance',
+    'status',
+    'ready',
+    'lastSeen',
+    'ageMs',
+    'stale',
+    'terminating',
+    'snapshot',
+  ],
+  properties: {
+    instance: { type: 'string' },
+    status: INDICATOR_STATUS,
+    ready: { type: 'boolean', description: 'Readiness not down, not stale, not terminating.' },
+    lastSeen: TIME,
+    ageMs: { type: 'number', description: 'Milliseconds since it last published.' },
+    stale: { type: 'boolean', description: 'Not published for longer than fleet.ttlMs.' },
+    terminating: { type: 'boolean', description: 'It published that it is shutting down.' },
+    snapshot: {
+      type: 'object',
+      nullable: true,
+      description: 'What it last published; null once stale.',
+      required: [
+        'v',
+        'service',
+        'instance',
+        'seq',
+        'status',
+        'serving',
+        'terminating',
+        'publishedAt',
+        'startedAt',
+        'groups',
+        'checks',
+      ],
+      properties: {
+        v: { type: 'integer' },
+        service: { type: 'string' },
+        instance: { type: 'string' },
+        seq: { type: 'integer' },
+        status: STATUS,
+        serving: { type: 'boolean' },
+        terminating: { type: 'boolean' },
+        publishedAt: TIME,
+        startedAt: TIME,
+        version: { type: 'string', nullable: true },
+        groups: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            required: ['status', 'since'],
+            properties: { status: STATUS, since: TIME, reason: REASON },
+          },
+        },
+        checks: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            required: ['status', 'since', 'durationMs'],
+            properties: {
+              status: INDICATOR_STATUS,
+              since: TIME,
+              durationMs: { type: 'number', nullable: true },
+              message: { type: 'string' },
+            },
+          },
+        },
+        process: {
+          type: 'object',
+          description: 'Absent for callers the details policy does not admit.',
+          properties: {
+            pid: { type: 'integer' },
+            hostname: { type: 'string' },
+            node: { type: 'string' },
+            rssBytes: { type: 'integer' },
+            uptimeSeconds: { type: 'integer' },
+          },
+        },
+        truncated: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
+/** `FleetView`: `GET /<path>/fleet` (and, with `error`, its 503 answer). @internal */
+export const FLEET_VIEW_SCHEMA: OpenApiSchema = {
+  title: 'FleetView',
+  type: 'object',
+  required: ['available'],
+  properties: {
+    service: { type: 'string' },
+    status: STATUS,
+    policy: { type: 'string' },
+    timestamp: TIME,
+    available: { type: 'boolean', description: 'false: Redis did not answer; the last view read.' },
+    ageMs: { type: 'number', description: 'Milliseconds since the view was read from Redis.' },
+    error: { type: 'string', enum: ['fleet data unavailable'] },
+    summary: {
+      type: 'object',
+      properties: {
+        instances: { type: 'integer' },
+        ready: { type: 'integer' },
+        stale: { type: 'integer' },
+        terminating: { type: 'integer' },
+        byStatus: { type: 'object', additionalProperties: { type: 'integer' } },
+      },
+    },
+    instances: { type: 'array', items: FLEET_INSTANCE },
+  },
+};

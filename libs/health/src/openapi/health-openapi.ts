@@ -5,6 +5,7 @@ import { loadOptionalPeer } from '../indicators/core/optional-peer';
 import {
   DETAILS_BODY_SCHEMA,
   ERROR_BODY_SCHEMA,
+  FLEET_VIEW_SCHEMA,
   HEALTH_JSON_BODY_SCHEMA,
   PROBE_BODY_SCHEMA,
   TERMINUS_BODY_SCHEMA,
@@ -69,6 +70,7 @@ export const HEALTH_OPENAPI_SCHEMAS: Readonly<Record<string, OpenApiSchema>> = {
   HealthTerminusResponse: TERMINUS_BODY_SCHEMA,
   HealthJsonDraftResponse: HEALTH_JSON_BODY_SCHEMA,
   HealthErrorResponse: ERROR_BODY_SCHEMA,
+  HealthFleetResponse: FLEET_VIEW_SCHEMA,
 };
 
 type SchemaName = keyof typeof HEALTH_OPENAPI_SCHEMAS;
@@ -83,6 +85,7 @@ const DETAILS_JSON = { oneOf: [ref('HealthDetailsResponse'), ref('HealthTerminus
 const HEALTH_JSON_BODY = ref('HealthJsonDraftResponse');
 const TERMINUS_BODY = ref('HealthTerminusResponse');
 const ERROR_BODY = ref('HealthErrorResponse');
+const FLEET_BODY = ref('HealthFleetResponse');
 const TEXT = { type: 'string' };
 
 /**
@@ -278,6 +281,61 @@ const METRICS_DOC: RouteDoc = {
   params: [],
 };
 
+const FLEET_DOC: RouteDoc = {
+  summary: 'Every replica of the service, read from Redis (with `fleet`)',
+  responses: [
+    {
+      status: 200,
+      description:
+        'The fleet view, whatever its status; statuses only for callers the details policy does not admit.',
+      content: content({ [JSON_MEDIA_TYPE]: FLEET_BODY }),
+    },
+    BAD_QUERY,
+    NOT_FOUND('endpoint: the fleet is off'),
+    {
+      status: 503,
+      description:
+        'Redis does not answer: `error: "fleet data unavailable"`, `available: false`, and the last view read with its age.',
+      content: content({ [JSON_MEDIA_TYPE]: FLEET_BODY }),
+    },
+  ],
+  queries: [
+    {
+      name: 'indicator',
+      required: false,
+      type: 'string',
+      description: 'Only this indicator of each replica.',
+    },
+    {
+      name: 'status',
+      required: false,
+      enum: ['up', 'degraded', 'down', 'unknown'],
+      description: 'Only replicas of this status (with `indicator`: whose indicator has it).',
+    },
+  ],
+  params: [],
+};
+
+const FLEET_STREAM_DOC: RouteDoc = {
+  summary: 'Server-Sent Events of the fleet: a snapshot, then transitions and replica changes',
+  responses: [
+    {
+      status: 200,
+      description:
+        'An event stream: `snapshot` on connect, then `transition` and `instance` events.',
+      content: content({ 'text/event-stream': TEXT }),
+    },
+    NOT_FOUND('endpoint: the fleet is off'),
+    {
+      status: 503,
+      description: 'Too many streams open (stream.maxSubscribers); see Retry-After.',
+      content: content({ [JSON_MEDIA_TYPE]: ERROR_BODY }),
+    },
+  ],
+  queries: [],
+  params: [],
+};
+
 /** The documentation of each handler of the module's controllers, by method name. */
 const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   details: DETAILS_DOC,
@@ -298,6 +356,8 @@ const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   events: STREAM_DOC,
   page: DASHBOARD_DOC,
   scrape: METRICS_DOC,
+  fleetView: FLEET_DOC,
+  fleetStream: FLEET_STREAM_DOC,
 };
 
 /**
