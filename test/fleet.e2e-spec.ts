@@ -9,7 +9,7 @@ import {
   type FleetView,
 } from 'nest-health';
 import type { ExampleEnv } from '../apps/example/src/example-config';
-import { ExampleReplica } from './helpers/example-replicas';
+import { ExampleReplica, getAnswer } from './helpers/example-replicas';
 import { hasRedisCluster, TestRedisCluster } from './helpers/redis-cluster';
 import { hasRedisServer, TestRedisServer } from './helpers/redis-server';
 import { SseClient } from './helpers/sse-client';
@@ -44,6 +44,7 @@ function fleetEnv(redisUrl: string, service: string): ExampleEnv {
 // The replicas' Redis is a private redis-server, which the spec hangs and kills; the cluster needs
 // redis-cli too. Reported as skipped without them (scripts/services.sh redis installs both).
 const describeWithRedisServer = hasRedisServer() ? describe : describe.skip;
+const describeWithCluster = hasRedisCluster() ? describe : describe.skip;
 /** `GET /health/fleet` of `replica`, which must answer 200. */
 async function fleetOf(replica: ExampleReplica): Promise<FleetView> {
   const { status, body } = await replica.get('/health/fleet');
@@ -335,9 +336,8 @@ describeWithRedisServer('fleet health: two services sharing one Redis', () => {
   });
 
   it('leaves no replica behind in Redis once every replica closed cleanly', async () => {
-    for (const replica of [x1, y1]) {
-      expect(await replica.terminate()).toMatchObject({ code: 0, signal: null });
-    }
+    const stopped = await Promise.all([x1, y1].map((replica) => replica.terminate()));
+    for (const ended of stopped) expect(ended).toMatchObject({ code: 0, signal: null });
 
     expect(await inspect.keys('health:*:instance:*')).toEqual([]);
     for (const service of ['e2e-orders', 'e2e-billing']) {
@@ -393,9 +393,9 @@ describeWithCluster('fleet health on a Redis Cluster of three masters', () => {
 
     for (const url of urls) {
       await waitFor(async () => {
-        const answer = await fetch(`${url}/health/fleet`);
+        const answer = await getAnswer(`${url}/health/fleet`);
         expect(answer.status).toBe(200);
-        const view = (await answer.json()) as FleetView;
+        const view = answer.body as FleetView;
         expect(names(view)).toEqual(['p1', 'p2']);
         for (const instance of view.instances) expect(instance.stale).toBe(false);
       }, SETTLES);

@@ -108,27 +108,7 @@ export class ExampleReplica {
    *   `timeoutSeconds`). @default 2000
    */
   get(path: string, timeoutMs = 2_000): Promise<ReplicaAnswer> {
-    return new Promise((resolve, reject) => {
-      const request = get(`${this.url}${path}`, { agent: false, timeout: timeoutMs }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-        res.on('error', reject);
-      });
-      request.on('timeout', () =>
-        request.destroy(new Error(`${path}: no answer in ${timeoutMs} ms`)),
-      );
-      request.on('error', reject);
-    });
+    return getAnswer(`${this.url}${path}`, timeoutMs);
   }
 
   /** Freezes the process (SIGSTOP): it neither answers nor publishes, its sockets stay open. */
@@ -163,4 +143,31 @@ export class ExampleReplica {
     this.frozen = false;
     await this.database?.close();
   }
+}
+
+/**
+ * GETs `url` on a new connection (no keep-alive: nothing stays open after the answer).
+ *
+ * @param timeoutMs - a request not answered in this long rejects. @default 2000
+ */
+export function getAnswer(url: string, timeoutMs = 2_000): Promise<ReplicaAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`${url}: no answer in ${timeoutMs} ms`)));
+    request.on('error', reject);
+  });
 }
