@@ -63,13 +63,16 @@ export class SseFanout<K extends string> {
     response.flushHeaders();
   }
 
-  /** Adds a subscriber whose headers went out with {@link begin}; `first` is its first frame. */
+  /**
+   * Adds a subscriber whose headers went out with {@link begin}; `first` is its first frame (or
+   * `''` for none yet).
+   */
   add(response: StreamResponse, kind: K, first: string): void {
     if (response.destroyed || response.writableEnded) return;
     const subscriber: FanoutSubscriber<K> = { response, kind, behind: false };
     this.subscribers.set(response, subscriber);
     response.on('close', this.onClose);
-    this.write(subscriber, `retry: ${this.retryMs}\n${first}`);
+    this.write(subscriber, `retry: ${this.retryMs}\n${first || '\n'}`);
     this.heartbeat ??= this.startHeartbeat();
   }
 
