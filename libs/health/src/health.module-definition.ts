@@ -13,6 +13,7 @@ import { createHealthControllers, type ResolvedRouteOptions } from './http/healt
 import { createStreamController } from './stream/health-stream.controller';
 import { documentHealthControllers } from './openapi/health-openapi';
 import { createMetricsController } from './metrics/health-metrics.controller';
+import { createFleetController } from './fleet/fleet.controller';
 import {
   resolveMetricsOptions,
   validateMetricsOptions,
@@ -77,6 +78,7 @@ export const {
             ...createHealthControllers(route),
             createStreamController(route.path),
             ...(servesMetrics(definition.providers) ? [createMetricsController(route.path)] : []),
+            ...(servesFleet(definition.providers) ? [createFleetController(route.path)] : []),
             ...(route.dashboard ? [createDashboardController(route.path)] : []),
           ]),
           route.decorators,
@@ -100,19 +102,38 @@ export const {
  * @internal
  */
 export function servesMetrics(providers: readonly Provider[] | undefined): boolean {
-  const given = (providers ?? []).find(
-    (provider): provider is ValueProvider =>
-      typeof provider === 'object' &&
-      'provide' in provider &&
-      provider.provide === MODULE_OPTIONS_TOKEN &&
-      'useValue' in provider,
-  );
+  const given = givenOptions(providers);
   if (!given) return true; // forRootAsync: known at boot only
   const options = given.useValue as { metrics?: unknown } | undefined;
   const { problems, value } = validateMetricsOptions(options?.metrics);
   if (problems.length > 0) return true; // the boot fails with the problems
   const metrics = resolveMetricsOptions(value as HealthMetricsOptions | boolean | undefined);
   return metrics.enabled && metrics.endpoint;
+}
+
+/**
+ * Whether the module may serve `GET /<path>/fleet` and `/<path>/fleet/stream`: with `forRoot`,
+ * only when its options set `fleet`; with `forRootAsync` the routes are mapped, and answer 404
+ * when the fleet is off.
+ *
+ * @internal
+ */
+export function servesFleet(providers: readonly Provider[] | undefined): boolean {
+  const given = givenOptions(providers);
+  if (!given) return true;
+  const options = given.useValue as { fleet?: unknown } | undefined;
+  return options?.fleet !== undefined;
+}
+
+/** The options provider of `forRoot` (a value), or `undefined` with `forRootAsync`. */
+function givenOptions(providers: readonly Provider[] | undefined): ValueProvider | undefined {
+  return (providers ?? []).find(
+    (provider): provider is ValueProvider =>
+      typeof provider === 'object' &&
+      'provide' in provider &&
+      provider.provide === MODULE_OPTIONS_TOKEN &&
+      'useValue' in provider,
+  );
 }
 
 /**

@@ -31,6 +31,10 @@ import { HealthLogger } from './logging/health-logger';
 import { HealthMetrics } from './metrics/health-metrics.service';
 import { HealthChangeHooks } from './hooks/health-change-hooks';
 import { BuiltInIndicatorsLifecycle } from './indicators/core/built-in-indicators.lifecycle';
+import { FleetConnection } from './fleet/fleet-connection';
+import { FleetPublisher } from './fleet/fleet-publisher';
+import { FleetReader } from './fleet/fleet-reader';
+import { FleetStreamService } from './fleet/fleet-stream.service';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -154,6 +158,10 @@ function importsHealthModule(entry: unknown): boolean {
     HealthDetailsPolicy,
     HealthShutdown,
     HealthStreamService,
+    FleetConnection,
+    FleetPublisher,
+    FleetReader,
+    FleetStreamService,
   ],
   exports: [HealthRegistry, HealthStateStore, HealthDetailsPolicy, HealthShutdown, HealthMetrics],
 })

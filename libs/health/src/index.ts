@@ -94,6 +94,23 @@ export {
 } from './formats';
 export { HEALTH_OPENAPI_TAG } from './openapi';
 export {
+  HEALTH_FLEET_DEFAULTS,
+  FLEET_SNAPSHOT_VERSION,
+  type HealthFleetOptions,
+  type FleetPolicy,
+  type FleetRedisClient,
+  type FleetView,
+  type FleetSummary,
+  type FleetInstanceView,
+  type FleetInstanceSnapshot,
+  type FleetGroupSnapshot,
+  type FleetCheckSnapshot,
+  type FleetProcessSnapshot,
+  type FleetTransition,
+  type FleetInstanceEvent,
+  type FleetUnavailableBody,
+} from './fleet';
+export {
   HealthModuleError,
   InvalidHealthModuleOptionsError,
   InvalidHealthIndicatorOptionsError,

@@ -144,7 +144,10 @@ export function filterFleetView(
     const check = instance.snapshot?.checks[indicator];
     if (instance.snapshot === null || check === undefined) continue;
     if (status !== undefined && check.status !== status) continue;
-    instances.push({ ...instance, snapshot: { ...instance.snapshot, checks: { [indicator]: check } } });
+    instances.push({
+      ...instance,
+      snapshot: { ...instance.snapshot, checks: { [indicator]: check } },
+    });
   }
   return { ...view, instances };
 }

@@ -176,7 +176,8 @@ export const HEALTH_FLEET_DEFAULTS = {
 
 const NAME_RULE_OF = (max: number): string =>
   `must be letters, digits, ".", "_" and "-" (at most ${max} characters)`;
-const POLICY_RULE = 'must be "default", "all", "any" or { quorum: <share from 0 (exclusive) to 1> }';
+const POLICY_RULE =
+  'must be "default", "all", "any" or { quorum: <share from 0 (exclusive) to 1> }';
 const REDIS_RULE =
   'must be a redis:// or rediss:// URL, or an ioredis Redis or Cluster client (with duplicate(), multi() and mget())';
 
@@ -190,7 +191,10 @@ function isFleetPolicy(value: unknown): boolean {
 
 function IsFleetPolicy(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
-    { name: 'isFleetPolicy', validator: { validate: isFleetPolicy, defaultMessage: () => POLICY_RULE } },
+    {
+      name: 'isFleetPolicy',
+      validator: { validate: isFleetPolicy, defaultMessage: () => POLICY_RULE },
+    },
     options,
   );
 }
@@ -251,12 +255,17 @@ export class HealthFleetOptionsSchema {
  * @returns the problems (dotted under `fleet.`) and the options with strings converted.
  * @internal
  */
-export function validateFleetOptions(value: unknown): { problems: OptionProblem[]; value: unknown } {
+export function validateFleetOptions(value: unknown): {
+  problems: OptionProblem[];
+  value: unknown;
+} {
   if (value === undefined) return { problems: [], value };
   if (!isPlainObject(value)) {
     const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
     return {
-      problems: [{ option: 'fleet', value: given, allowed: 'must be an object of fleet options with redis' }],
+      problems: [
+        { option: 'fleet', value: given, allowed: 'must be an object of fleet options with redis' },
+      ],
       value,
     };
   }
@@ -272,7 +281,8 @@ export function validateFleetOptions(value: unknown): { problems: OptionProblem[
   }
   const rest = validated.value as Record<string, unknown>;
   if (problems.length === 0) {
-    const interval = (rest.publishIntervalMs as number | undefined) ?? HEALTH_FLEET_DEFAULTS.publishIntervalMs;
+    const interval =
+      (rest.publishIntervalMs as number | undefined) ?? HEALTH_FLEET_DEFAULTS.publishIntervalMs;
     const ttl = (rest.ttlMs as number | undefined) ?? interval * HEALTH_FLEET_DEFAULTS.ttlIntervals;
     if (ttl <= interval) {
       problems.push({
@@ -345,13 +355,19 @@ function safeName(name: string): string {
  * above the entry script (`require.main`), else above the working directory.
  */
 function appManifest(): { name?: string; version?: string } {
-  const starts = [require.main?.filename ? dirname(require.main.filename) : undefined, process.cwd()];
+  const starts = [
+    require.main?.filename ? dirname(require.main.filename) : undefined,
+    process.cwd(),
+  ];
   for (const start of starts) {
     if (start === undefined) continue;
     for (let directory = start; ; directory = dirname(directory)) {
       const found = readManifest(join(directory, 'package.json'));
       if (found) {
-        const name = typeof found.name === 'string' ? safeName(found.name.replace(/^@[^/]+\//, '')) : undefined;
+        const name =
+          typeof found.name === 'string'
+            ? safeName(found.name.replace(/^@[^/]+\//, ''))
+            : undefined;
         const version = typeof found.version === 'string' ? found.version.slice(0, 100) : undefined;
         return { name, version };
       }

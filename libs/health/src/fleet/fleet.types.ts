@@ -24,9 +24,15 @@ export interface FleetCheckSnapshot {
   readonly status: IndicatorStatus;
   /** ISO-8601 time of its last effective transition. */
   readonly since: string;
-  /** Wall time of its last run in milliseconds, or `null` before the first. */
+  /**
+   * Wall time of its last run in milliseconds, or `null` before the first (and for a caller not
+   * admitted to details).
+   */
   readonly durationMs: number | null;
-  /** Message of its last run, sanitized and redacted as the engine records it. */
+  /**
+   * Message of its last run, sanitized and redacted as the engine records it; absent for a caller
+   * not admitted to details.
+   */
   readonly message?: string;
 }
 
@@ -67,14 +73,14 @@ export interface FleetInstanceSnapshot {
   readonly publishedAt: string;
   /** ISO-8601 time the process started. */
   readonly startedAt: string;
-  /** The app's version (`fleet.version`), or `null`. */
+  /** The app's version (`fleet.version`), or `null` (also for a caller not admitted to details). */
   readonly version: string | null;
   /** Every group, by name. */
   readonly groups: Readonly<Record<string, FleetGroupSnapshot>>;
   /** Every indicator, by name; messages left out when the snapshot would pass its byte cap. */
   readonly checks: Readonly<Record<string, FleetCheckSnapshot>>;
-  /** Facts about the process. */
-  readonly process: FleetProcessSnapshot;
+  /** Facts about the process; absent for a caller the details policy does not admit. */
+  readonly process?: FleetProcessSnapshot;
   /** Present and `true` when messages (then checks) were left out to stay within the byte cap. */
   readonly truncated?: boolean;
 }
