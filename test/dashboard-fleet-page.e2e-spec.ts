@@ -518,6 +518,42 @@ describe('the dashboard’s fleet view in a real browser', () => {
     await closeClean(page);
   });
 
+  it('reads the replicas’ ages again while the stream has nothing to tell of them', async () => {
+    const nowMs = Date.now();
+    const entry = (lastSeenMs: number): FleetIndexEntry => ({
+      instance: 'api-a',
+      lastSeenMs,
+      json: snapshotJson('api-a', { database: 'up' }, { nowMs }),
+    });
+    stub.fleet = {
+      status: 200,
+      view: buildFleetView(
+        'orders-api',
+        [entry(nowMs - 12_000)],
+        { kind: 'default' },
+        TTL_MS,
+        nowMs,
+      ),
+    };
+    page = await open();
+    await expect(text('tr[data-instance="api-a"] .replica-seen')).resolves.toMatch(/^1\d s ago$/);
+    // The replica goes on publishing: the view says so, the stream does not.
+    stub.fleet = {
+      status: 200,
+      view: buildFleetView(
+        'orders-api',
+        [entry(Date.now())],
+        { kind: 'default' },
+        TTL_MS,
+        Date.now(),
+      ),
+    };
+    await page
+      .locator('tr[data-instance="api-a"] .replica-seen', { hasText: /^\d s ago$/ })
+      .waitFor({ timeout: 15_000 });
+    await closeClean(page);
+  });
+
   it('stays usable at 320 px with 100 replicas × 20 indicators: the grid scrolls, not the page', async () => {
     stub.fleet = { status: 200, view: largeFleet(100, 20, Date.now()) };
     page = await open(320);

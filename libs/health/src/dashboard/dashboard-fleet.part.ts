@@ -12,11 +12,14 @@
  * no answer, is tried again after 5 seconds. It renders with `textContent` only.
  *
  * Replica ages are taken from the view's `ageMs` figures against the browser's clock, never from
- * the server's clock, so that a skew between the two does not show as an age.
+ * the server's clock, so that a skew between the two does not show as an age. The stream tells
+ * when a replica turns stale but not each of its heartbeats, so the page reads the view again
+ * every 10 seconds while it is visible, for the replicas' last seen only.
  */
 export const FLEET_SCRIPT = String.raw`
   const FLEET = location.pathname.replace(/\/+$/, '').replace(/[^/]*$/, 'fleet');
   const FEED_SIZE = 50;
+  const AGES_MS = 10000;
   const RANK = { up: 0, degraded: 1, down: 2 };
   const fleet = {
     service: '', policy: 'default', status: null, available: true, readAt: null,
@@ -396,6 +399,28 @@ export const FLEET_SCRIPT = String.raw`
     }, retry);
   }
 
+  // The stream tells when a replica turns stale, not each of its heartbeats: its last seen is
+  // read again with the view every AGES_MS (ages only; the stream stays the source of statuses).
+  function refreshAges() {
+    if (!document.getElementById('fleet') || document.hidden || !fleet.available) return;
+    fetch(FLEET, { headers: { accept: 'application/json' }, cache: 'no-store' }).then(async (response) => {
+      const view = response.status === 200 ? parse(await response.text()) : null;
+      if (!isView(view)) return;
+      const readAt = Date.now() - (Number(view.ageMs) || 0);
+      for (const instance of view.instances) {
+        const r = instance && fleet.replicas.get(String(instance.instance));
+        if (!r || r.stale !== (instance.stale === true)) continue;
+        r.seenAt = Math.max(r.seenAt, readAt - (Number(instance.ageMs) || 0));
+        const seen = fleet.rows.get(r.instance)?.querySelector('td.replica-seen');
+        if (seen) {
+          seen.dataset.seenAt = String(r.seenAt);
+          seen.textContent = ago(r.seenAt);
+        }
+      }
+    }, () => undefined);
+  }
+
+  setInterval(refreshAges, AGES_MS);
   setInterval(() => {
     if (!document.getElementById('fleet')) return;
     for (const node of document.querySelectorAll('#fleet-rows td.replica-seen')) {
