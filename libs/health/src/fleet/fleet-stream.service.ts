@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { HealthShutdown } from '../shutdown/health-shutdown';
-import type { StreamResponse } from '../stream/health-stream.service';
+import type { StreamResponse } from '../stream/stream-response';
 import { SseFanout, sseFrame } from '../stream/sse-fanout';
 import { FleetConnection, type FleetRedis, type XReadReply } from './fleet-connection';
 import { fleetKeys } from './fleet-keys';
