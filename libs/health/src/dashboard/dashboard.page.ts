@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FLEET_MARKUP, FLEET_SCRIPT, FLEET_STYLE } from './dashboard-fleet.part';
 
 /**
  * The dashboard's script. It opens the stream beside the page: the page's path without its
@@ -6,7 +7,8 @@ import { createHash } from 'node:crypto';
  * `/health/dashboard`, `/health/dashboard/`, `/api/health/dashboard?x=1` and a path given by
  * `RouterModule` all find `<same prefix>/stream` (a URL relative to the page would miss it under
  * a trailing slash). It renders with `textContent` only (messages are never parsed as HTML), and
- * keeps the last 60 latency points per indicator for its sparkline.
+ * keeps the last 60 latency points per indicator for its sparkline. The fleet view's part
+ * (`dashboard-fleet.part.ts`) runs inside the same function.
  */
 const SCRIPT = String.raw`
 (() => {
@@ -164,6 +166,7 @@ const SCRIPT = String.raw`
     for (const el of document.querySelectorAll('td.since')) el.textContent = relative(el.dataset.since);
   }, 1000);
   connect();
+${FLEET_SCRIPT}
 })();
 `;
 
@@ -195,19 +198,25 @@ svg { width: 120px; height: 30px; }
 polyline { fill: none; stroke: currentColor; stroke-width: 1.5; opacity: .8; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 footer { margin-top: 12px; font-size: 12px; opacity: .7; }
-`;
+.scroll { overflow-x: auto; }
+@media (max-width: 480px) { body { padding: 12px; } }
+${FLEET_STYLE}`;
 
 /** The `sha256-…` source of the script, for the page's Content-Security-Policy. */
 const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
 
+/** The `sha256-…` source of the style, for the page's Content-Security-Policy. */
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
 /**
  * The Content-Security-Policy of the dashboard: nothing loads from anywhere but this page's own
- * inline style and script (pinned by hash) and the stream of the same origin.
+ * inline style and script (both pinned by hash) and the streams and fleet view of the same
+ * origin.
  */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
   `script-src 'sha256-${SCRIPT_HASH}'`,
-  "style-src 'unsafe-inline'",
+  `style-src 'sha256-${STYLE_HASH}'`,
   "connect-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
@@ -235,12 +244,15 @@ export const DASHBOARD_HTML = `<!doctype html>
   <span id="connection" data-state="connecting">connecting…</span>
 </header>
 <div id="announcer" class="sr-only" role="log" aria-live="polite" aria-atomic="false" aria-relevant="additions"></div>
+<div class="scroll">
 <table>
   <thead><tr><th scope="col">Check</th><th scope="col">Groups</th><th scope="col">Status</th><th scope="col">Latency</th><th scope="col">History</th><th scope="col">Since</th><th scope="col">Message</th></tr></thead>
   <tbody id="checks"></tbody>
 </table>
+</div>
 <p id="empty" hidden>No health indicators are registered.</p>
 <footer>Last snapshot: <span id="updated">—</span></footer>
+${FLEET_MARKUP}
 <script>${SCRIPT}</script>
 </body>
 </html>

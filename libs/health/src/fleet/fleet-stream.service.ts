@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { HealthShutdown } from '../shutdown/health-shutdown';
-import type { StreamResponse } from '../stream/health-stream.service';
+import type { StreamResponse } from '../stream/stream-response';
 import { SseFanout, sseFrame } from '../stream/sse-fanout';
 import { FleetConnection, type FleetRedis, type XReadReply } from './fleet-connection';
 import { fleetKeys } from './fleet-keys';
@@ -248,23 +248,9 @@ export class FleetStreamService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private snapshotFrame(audience: Audience): string {
-    const fleet = this.reader.options;
-    const view: FleetView = this.current ?? {
-      service: fleet?.service ?? '',
-      status: 'down',
-      policy: '',
-      timestamp: new Date().toISOString(),
-      available: false,
-      ageMs: 0,
-      summary: {
-        instances: 0,
-        ready: 0,
-        byStatus: { up: 0, degraded: 0, down: 0, unknown: 0 },
-        stale: 0,
-        terminating: 0,
-      },
-      instances: [],
-    };
+    // Nothing read yet (Redis away since this process started): no snapshot until there is one.
+    const view = this.current;
+    if (!view) return '';
     return sseFrame(
       'snapshot',
       ++this.nextId,
@@ -286,6 +272,7 @@ async function whenReady(connection: FleetRedis, ms: number): Promise<void> {
       listener = resolve;
       connection.on('ready', listener);
       timer = setTimeout(() => reject(new Error('not ready')), ms);
+      timer.unref();
     });
   } finally {
     clearTimeout(timer);

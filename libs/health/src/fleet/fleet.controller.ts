@@ -13,12 +13,11 @@ import {
   type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { IncomingMessage } from 'node:http';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthQueryPipe } from '../http/health-query.pipe';
-import type { StreamResponse } from '../stream/health-stream.service';
 import { STREAM_RETRY_AFTER_SECONDS } from '../stream/health-stream.controller';
+import { takeOverResponse } from '../stream/stream-response';
 import { FleetReader, FleetUnavailableError } from './fleet-reader';
 import { withheldFleetView } from './fleet-shown';
 import { FleetStreamService } from './fleet-stream.service';
@@ -105,17 +104,7 @@ export function createFleetController(path: string): Type {
         throw new ServiceUnavailableException('Too many fleet stream subscribers; retry later.');
       }
       const admitted = await this.policy.admits(request, STREAM_TARGET, response);
-      const fastify = response as { raw?: StreamResponse; hijack?: () => void };
-      if (fastify.raw && typeof fastify.hijack === 'function') fastify.hijack();
-      const raw = fastify.raw ?? (response as StreamResponse);
-      const socket = ((request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage))
-        .socket;
-      socket?.setKeepAlive(true);
-      socket?.setNoDelay(true);
-      if (socket?.timeout) socket.setTimeout(0);
-      const express = request as { next?: unknown };
-      if (typeof express.next === 'function') express.next = undefined;
-      await this.stream.open(raw, admitted);
+      await this.stream.open(takeOverResponse(request, response), admitted);
     }
   }
   // The routes, for a guard given as `authorize` that reads route metadata.

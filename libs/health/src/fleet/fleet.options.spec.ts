@@ -9,6 +9,7 @@ import { InvalidHealthModuleOptionsError } from '../errors';
 import { resolveHealthModuleOptions, validateModuleOptions } from '../health-module-options';
 import { HealthModule } from '../health.module';
 import { HEALTH_FLEET_DEFAULTS, resolveFleetOptions, validateFleetOptions } from './fleet.options';
+import { withoutPackagesPrelude } from '../../spec-helpers/without-packages';
 
 const execFileAsync = promisify(execFile);
 const ROOT = join(__dirname, '../../../..');
@@ -144,18 +145,7 @@ describe('the fleet option', () => {
   });
 });
 
-const SCRIPT = `
-const Module = require('node:module');
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'ioredis' || request.startsWith('ioredis/')) {
-    const error = new Error("Cannot find module '" + request + "'");
-    error.code = 'MODULE_NOT_FOUND';
-    throw error;
-  }
-  return resolveFilename.call(this, request, ...rest);
-};
-require('reflect-metadata');
+const SCRIPT = `${withoutPackagesPrelude(['ioredis'])}
 const { Module: NestModule } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { HealthModule } = require('nest-health');

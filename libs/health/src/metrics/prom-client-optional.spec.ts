@@ -7,22 +7,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { withoutPackagesPrelude } from '../../spec-helpers/without-packages';
 
 const execFileAsync = promisify(execFile);
 const ROOT = join(__dirname, '../../../..');
 
-const SCRIPT = `
-const Module = require('node:module');
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'prom-client' || request.startsWith('prom-client/')) {
-    const error = new Error("Cannot find module '" + request + "'");
-    error.code = 'MODULE_NOT_FOUND';
-    throw error;
-  }
-  return resolveFilename.call(this, request, ...rest);
-};
-require('reflect-metadata');
+const SCRIPT = `${withoutPackagesPrelude(['prom-client'])}
 const { Module: NestModule } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { HealthModule } = require('nest-health');

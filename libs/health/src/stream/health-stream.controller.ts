@@ -10,13 +10,13 @@ import {
   type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { IncomingMessage } from 'node:http';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthStateStore } from '../engine/health-state.store';
 import { HealthQueryPipe } from '../http/health-query.pipe';
 import { HealthStreamQuery } from './health-stream.query';
-import { HealthStreamService, type StreamResponse } from './health-stream.service';
+import { HealthStreamService } from './health-stream.service';
+import { takeOverResponse } from './stream-response';
 
 const STREAM_QUERY = new HealthQueryPipe(HealthStreamQuery);
 
@@ -64,24 +64,12 @@ export function createStreamController(path: string): Type {
         throw new ServiceUnavailableException('Too many health stream subscribers; retry later.');
       }
       const admitted = await this.policy.admits(request, STREAM_TARGET, response);
-      // The stream writes to Node's own response: Express's is one; Fastify's is `reply.raw`,
-      // once Fastify is told the reply is taken over.
-      const fastify = response as { raw?: StreamResponse; hijack?: () => void };
-      if (fastify.raw && typeof fastify.hijack === 'function') fastify.hijack();
-      const raw = fastify.raw ?? (response as StreamResponse);
-      const socket = ((request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage))
-        .socket;
-      socket?.setKeepAlive(true);
-      socket?.setNoDelay(true);
-      // An idle timeout the app set on its server would cut the stream; without one, leave the
-      // socket as it is (setTimeout(0) would add a property to every stream's socket).
-      if (socket?.timeout) socket.setTimeout(0);
+      const raw = takeOverResponse(request, response);
       this.stream.open(raw, {
         group,
         intervalMs: interval === undefined ? undefined : Math.round(interval * 1000),
         admitted,
       });
-      releaseRouterState(request);
     }
   }
   // The route, for a guard given as `authorize` that reads route metadata.
@@ -90,18 +78,4 @@ export function createStreamController(path: string): Type {
     handler: Reflect.get(HealthStreamController.prototype, 'events'),
   };
   return HealthStreamController;
-}
-
-/**
- * Lets go of what Express's router keeps reachable from a request it has handed over for good.
- * Express keeps its `next` (the router's closure over its stack position, the route's dispatch and
- * the final handler) on `req.next` for as long as the request lives; a stream lives for hours,
- * and never hands the request back to the router (calling `next` would run the following
- * handlers against a response the stream owns), so the stream drops it. Fastify's request has no
- * such field. Nothing else is touched: `req.params`, `res.locals` and the rest may still be read
- * by the app's interceptors and loggers.
- */
-function releaseRouterState(request: unknown): void {
-  const express = request as { next?: unknown };
-  if (typeof express.next === 'function') express.next = undefined;
 }

@@ -11,21 +11,10 @@ import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { toCheckDetails, type HealthCheckDetails } from '../http/health-response';
 import { HealthShutdown } from '../shutdown/health-shutdown';
+import { endStream, HEARTBEAT_FRAME, listenerOf, SSE_HEADERS, sseFrame } from './sse-fanout';
+import type { StreamResponse } from './stream-response';
 
-/** The response of one subscriber: a Node `ServerResponse` (Express's, or Fastify's `raw`). */
-export interface StreamResponse {
-  readonly writableNeedDrain: boolean;
-  readonly writableEnded: boolean;
-  readonly destroyed: boolean;
-  readonly socket?: { destroySoon(): unknown } | null;
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  flushHeaders(): void;
-  write(chunk: string): boolean;
-  end(): unknown;
-  on(event: 'close', listener: (this: StreamResponse) => void): unknown;
-  once(event: 'drain' | 'finish', listener: (this: StreamResponse) => void): unknown;
-  removeListener(event: 'close', listener: (this: StreamResponse) => void): unknown;
-}
+export type { StreamResponse } from './stream-response';
 
 /** What a subscriber asked for. */
 export interface StreamSubscription {
@@ -86,17 +75,6 @@ class Subscriber {
     readonly admitted: boolean,
   ) {}
 }
-
-/** Headers of a stream: no caching, no proxy buffering (nginx's `X-Accel-Buffering`). */
-const STREAM_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'text/event-stream; charset=utf-8',
-  'Cache-Control': 'no-store',
-  Connection: 'keep-alive',
-  'X-Accel-Buffering': 'no',
-};
-
-/** A comment line: clients ignore it, proxies see traffic. */
-const HEARTBEAT_FRAME = ': heartbeat\n\n';
 
 /**
  * Server-Sent Events of the health state, with the semantics of gRPC's health `Watch`: the
@@ -176,7 +154,7 @@ export class HealthStreamService implements OnModuleInit, OnApplicationShutdown 
     const subscriber = new Subscriber(response, request.group, request.admitted);
     this.subscribers.set(response, subscriber);
     response.on('close', this.onResponseClose);
-    response.writeHead(200, STREAM_HEADERS);
+    response.writeHead(200, SSE_HEADERS);
     // Headers go out on their own: the client learns at once that the stream is open, and the
     // head Node keeps for as long as the response lives is then one flat string, rather than the
     // tree of pieces it was built from, as it stays when the head goes out joined to the first
@@ -217,13 +195,7 @@ export class HealthStreamService implements OnModuleInit, OnApplicationShutdown 
   private closeAll(): void {
     for (const response of [...this.subscribers.keys()]) {
       this.remove(response);
-      if (response.writableEnded || response.destroyed) continue;
-      // An EventSource keeps the connection alive after the stream ends; Node's server.close()
-      // would wait for its keep-alive timeout (5 s by default). Read the socket now: Node
-      // detaches it from the response before 'finish' listeners run.
-      const socket = response.socket;
-      response.once('finish', () => socket?.destroySoon());
-      response.end();
+      endStream(response);
     }
   }
 
@@ -256,7 +228,7 @@ export class HealthStreamService implements OnModuleInit, OnApplicationShutdown 
           let serialized = frames.get(change);
           if (!serialized) frames.set(change, (serialized = {}));
           const kind = subscriber.admitted ? 'admitted' : 'anonymous';
-          serialized[kind] ??= frame('change', id, changeData(change, subscriber.admitted));
+          serialized[kind] ??= sseFrame('change', id, changeData(change, subscriber.admitted));
           text += serialized[kind];
         }
         texts.set(key, text);
@@ -300,23 +272,8 @@ export class HealthStreamService implements OnModuleInit, OnApplicationShutdown 
       checks,
       groups,
     };
-    return frame('snapshot', ++this.nextId, data);
+    return sseFrame('snapshot', ++this.nextId, data);
   }
-}
-
-/**
- * An event listener that hands its emitter (the `this` Node gives a listener) to `handle`: one
- * function can listen on every response.
- */
-function listenerOf(handle: (response: StreamResponse) => void): (this: StreamResponse) => void {
-  return function (this: StreamResponse) {
-    handle(this);
-  };
-}
-
-/** One Server-Sent Event: `event`, `id` and one `data` line of JSON (JSON has no raw newline). */
-function frame(type: string, id: number, data: unknown): string {
-  return `event: ${type}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 function changeData(change: HealthChangeEvent, admitted: boolean): HealthStreamChange {

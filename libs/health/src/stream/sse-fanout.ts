@@ -1,4 +1,4 @@
-import type { StreamResponse } from './health-stream.service';
+import type { StreamResponse } from './stream-response';
 
 /** Headers of a stream: no caching, no proxy buffering (nginx's `X-Accel-Buffering`). @internal */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -8,8 +8,8 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'X-Accel-Buffering': 'no',
 };
 
-/** A comment line: clients ignore it, proxies see traffic. */
-const HEARTBEAT_FRAME = ': heartbeat\n\n';
+/** A comment line: clients ignore it, proxies see traffic. @internal */
+export const HEARTBEAT_FRAME = ': heartbeat\n\n';
 
 /** One Server-Sent Event: `event`, `id` and one `data` line of JSON (JSON has no raw newline). @internal */
 export function sseFrame(type: string, id: number, data: unknown): string {
@@ -63,13 +63,16 @@ export class SseFanout<K extends string> {
     response.flushHeaders();
   }
 
-  /** Adds a subscriber whose headers went out with {@link begin}; `first` is its first frame. */
+  /**
+   * Adds a subscriber whose headers went out with {@link begin}; `first` is its first frame (or
+   * `''` for none yet).
+   */
   add(response: StreamResponse, kind: K, first: string): void {
     if (response.destroyed || response.writableEnded) return;
     const subscriber: FanoutSubscriber<K> = { response, kind, behind: false };
     this.subscribers.set(response, subscriber);
     response.on('close', this.onClose);
-    this.write(subscriber, `retry: ${this.retryMs}\n${first}`);
+    this.write(subscriber, `retry: ${this.retryMs}\n${first || '\n'}`);
     this.heartbeat ??= this.startHeartbeat();
   }
 
@@ -87,13 +90,7 @@ export class SseFanout<K extends string> {
   closeAll(): void {
     for (const response of [...this.subscribers.keys()]) {
       this.remove(response);
-      if (response.writableEnded || response.destroyed) continue;
-      // An EventSource keeps the connection alive after the stream ends; Node's server.close()
-      // would wait for its keep-alive timeout. Read the socket now: Node detaches it from the
-      // response before 'finish' listeners run.
-      const socket = response.socket;
-      response.once('finish', () => socket?.destroySoon());
-      response.end();
+      endStream(response);
     }
   }
 
@@ -130,8 +127,30 @@ export class SseFanout<K extends string> {
   }
 }
 
-/** A listener that hands its emitter (the `this` Node gives a listener) to `handle`. */
-function listenerOf(handle: (response: StreamResponse) => void): (this: StreamResponse) => void {
+/**
+ * Ends a stream's response, and lets go of its keep-alive socket: an EventSource keeps the
+ * connection alive after the stream ends, and Node's `server.close()` would wait for its
+ * keep-alive timeout (5 s by default). The socket is read now: Node detaches it from the response
+ * before 'finish' listeners run.
+ *
+ * @internal
+ */
+export function endStream(response: StreamResponse): void {
+  if (response.writableEnded || response.destroyed) return;
+  const socket = response.socket;
+  response.once('finish', () => socket?.destroySoon());
+  response.end();
+}
+
+/**
+ * A listener that hands its emitter (the `this` Node gives a listener) to `handle`: one function
+ * can listen on every response.
+ *
+ * @internal
+ */
+export function listenerOf(
+  handle: (response: StreamResponse) => void,
+): (this: StreamResponse) => void {
   return function (this: StreamResponse) {
     handle(this);
   };
