@@ -73,6 +73,106 @@ export class BlackHoleServer {
 }
 
 /**
+ * A TCP proxy on 127.0.0.1 in front of a real server (the shared RabbitMQ), which hangs at a
+ * moment the spec picks: from the first chunk a client sends that matches `hangWhen`, no byte
+ * gets through either way (that chunk included), and new connections are accepted and held,
+ * until {@link forward} delivers what was held. {@link drop} closes every connection, as a
+ * server that dies. The server itself is never touched.
+ */
+export class HangingProxy {
+  /** Connections accepted since start. */
+  accepted = 0;
+  private readonly pairs = new Set<ProxiedPair>();
+  private trigger?: (chunk: Buffer) => boolean;
+  private hung = false;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  /** Starts a proxy to `127.0.0.1:targetPort` on a free port, forwarding. */
+  static async start(targetPort: number): Promise<HangingProxy> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new HangingProxy(server, (server.address() as AddressInfo).port);
+    server.on('connection', (client) => proxy.accept(client, targetPort));
+    return proxy;
+  }
+
+  /** Client connections open now. */
+  get open(): number {
+    return this.pairs.size;
+  }
+
+  /** Whether the proxy holds every byte now. */
+  get isHung(): boolean {
+    return this.hung;
+  }
+
+  /** Hangs from the first chunk a client sends that `matches` (that chunk is held too). */
+  hangWhen(matches: (chunk: Buffer) => boolean): void {
+    this.trigger = matches;
+  }
+
+  /** Forwards again, delivering what was held both ways, and stops watching for a trigger. */
+  forward(): void {
+    this.trigger = undefined;
+    this.hung = false;
+    for (const pair of this.pairs) {
+      for (const chunk of pair.toServer.splice(0)) pair.server.write(chunk);
+      for (const chunk of pair.toClient.splice(0)) pair.client.write(chunk);
+    }
+  }
+
+  /** Closes every connection (new ones are still accepted). */
+  drop(): void {
+    for (const pair of [...this.pairs]) this.closePair(pair);
+  }
+
+  /** Closes every connection and stops listening. */
+  async close(): Promise<void> {
+    this.drop();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private closePair(pair: ProxiedPair): void {
+    this.pairs.delete(pair);
+    pair.client.destroy();
+    pair.server.destroy();
+  }
+
+  private accept(client: Socket, targetPort: number): void {
+    this.accepted += 1;
+    const server = connect({ port: targetPort, host: '127.0.0.1' });
+    const pair: ProxiedPair = { client, server, toServer: [], toClient: [] };
+    this.pairs.add(pair);
+    for (const socket of [client, server]) {
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.closePair(pair));
+    }
+    client.on('data', (chunk: Buffer) => {
+      if (!this.hung && this.trigger?.(chunk)) this.hung = true;
+      if (this.hung) pair.toServer.push(chunk);
+      else server.write(chunk);
+    });
+    server.on('data', (chunk: Buffer) => {
+      if (this.hung) pair.toClient.push(chunk);
+      else client.write(chunk);
+    });
+  }
+}
+
+/** One client connection of a {@link HangingProxy}, and its connection to the server. */
+interface ProxiedPair {
+  readonly client: Socket;
+  readonly server: Socket;
+  /** Bytes held while the proxy hangs. */
+  readonly toServer: Buffer[];
+  readonly toClient: Buffer[];
+}
+
+/**
  * A port whose accept queue is full: a child process listens with a backlog of 1 and blocks its
  * event loop, two connections fill the queue, and any further connect waits for a SYN-ACK that
  * never comes (a host that drops packets).

@@ -4,6 +4,7 @@ import {
   BlackHoleServer,
   checkOnce,
   closedPort,
+  HangingProxy,
   runInEngine,
   waitFor,
 } from '../../../spec-helpers/faults';
@@ -12,6 +13,33 @@ import { loadOptionalPeer } from '../core';
 import { rabbitmqIndicator } from './rabbitmq.health';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP_PORT = Number(new URL(AMQP_URL).port || 5672);
+
+/**
+ * Whether a chunk the client sends holds an AMQP `channel.close` method frame (class 20,
+ * method 40): frame type 1, channel (2 bytes), size (4 bytes), then class and method ids.
+ */
+function sendsChannelClose(chunk: Buffer): boolean {
+  let offset = chunk.subarray(0, 4).toString('latin1') === 'AMQP' ? 8 : 0;
+  while (offset + 11 <= chunk.length) {
+    if (
+      chunk[offset] === 1 &&
+      chunk.readUInt16BE(offset + 7) === 20 &&
+      chunk.readUInt16BE(offset + 9) === 40
+    ) {
+      return true;
+    }
+    offset += 8 + chunk.readUInt32BE(offset + 3);
+  }
+  return false;
+}
+
+/** Resolves once `promise` has settled; fails the spec if it is still pending after 3 s. */
+async function settles(promise: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void promise.finally(() => (settled = true));
+  await waitFor(() => settled);
+}
 
 describe('rabbitmqIndicator (real RabbitMQ)', () => {
   let connection: ChannelModel;
@@ -130,6 +158,102 @@ describe('rabbitmqIndicator (real RabbitMQ)', () => {
       await indicator.close();
       await hole.close();
     }
+  });
+
+  describe('when the broker stops answering in the middle of a check', () => {
+    let proxy: HangingProxy;
+    const behindProxy = () => `amqp://guest:guest@127.0.0.1:${proxy.port}`;
+
+    beforeEach(async () => {
+      proxy = await HangingProxy.start(AMQP_PORT);
+    });
+
+    afterEach(async () => {
+      await proxy.close();
+    });
+
+    // amqplib's channel.close() settles only on the broker's close-ok, and never when the
+    // connection closes first: a check waiting on it without its deadline stayed pending for
+    // good, and the engine starts no run while the previous call is pending.
+    it('with a URL: down at the deadline, the call settles, the connection is destroyed, and the next run reconnects', async () => {
+      const indicator = rabbitmqIndicator(behindProxy());
+      try {
+        expect((await checkOnce(indicator)).status).toBe('up');
+        proxy.hangWhen(sendsChannelClose);
+
+        const hung = await runInEngine(indicator, 300);
+        expect(hung).toMatchObject({ status: 'down', message: 'timed out after 300 ms' });
+        expect(proxy.isHung).toBe(true);
+        await settles(hung.settled);
+        await waitFor(() => proxy.open === 0); // its socket was destroyed
+
+        // still hung: the next run opens a new connection, and is down for it
+        const next = await runInEngine(indicator, 300);
+        expect(next).toMatchObject({ status: 'down', message: 'timed out after 300 ms' });
+        await settles(next.settled);
+        expect(proxy.accepted).toBe(2);
+
+        proxy.forward();
+        await waitFor(() => proxy.open === 0);
+        expect((await checkOnce(indicator)).status).toBe('up');
+        expect(proxy.accepted).toBe(3);
+      } finally {
+        await indicator.close();
+      }
+    });
+
+    it('with a URL, killed while the channel closes: the call settles, and up again once the broker is back', async () => {
+      const indicator = rabbitmqIndicator(behindProxy());
+      try {
+        expect((await checkOnce(indicator)).status).toBe('up');
+        proxy.hangWhen(sendsChannelClose);
+        const run = runInEngine(indicator, 300);
+        await waitFor(() => proxy.isHung);
+        proxy.drop();
+        proxy.forward();
+
+        expect(await run).toMatchObject({ status: 'down' });
+        await settles((await run).settled);
+        expect((await checkOnce(indicator)).status).toBe('up');
+      } finally {
+        await indicator.close();
+      }
+    });
+
+    it('with a URL, close() on a hung broker: resolves, and the socket is closed', async () => {
+      const indicator = rabbitmqIndicator(behindProxy());
+      expect((await checkOnce(indicator, 300)).status).toBe('up');
+      proxy.hangWhen(() => true);
+
+      await indicator.close();
+      await waitFor(() => proxy.open === 0);
+      expect(proxy.isHung).toBe(true);
+    });
+
+    it("on the app's connection: down at the deadline, the call settles, and the connection stays open", async () => {
+      const appConnection = await connect(behindProxy());
+      appConnection.on('error', () => undefined);
+      let closed = false;
+      appConnection.on('close', () => (closed = true));
+      const indicator = rabbitmqIndicator(appConnection);
+      try {
+        expect((await checkOnce(indicator)).status).toBe('up');
+        proxy.hangWhen(sendsChannelClose);
+
+        const hung = await runInEngine(indicator, 300);
+        expect(hung).toMatchObject({ status: 'down', message: 'timed out after 300 ms' });
+        await settles(hung.settled);
+        expect(closed).toBe(false);
+        expect(proxy.open).toBe(1);
+
+        proxy.forward();
+        expect((await checkOnce(indicator)).status).toBe('up');
+        expect(closed).toBe(false);
+        expect(proxy.accepted).toBe(1);
+      } finally {
+        await appConnection.close();
+      }
+    });
   });
 
   it('is down on a connection that was closed', async () => {

@@ -46,6 +46,8 @@ export interface AmqpConnectionLike {
 interface OwnedConnection extends AmqpConnectionLike {
   close(): Promise<void>;
   on(event: 'error' | 'close', listener: (arg?: unknown) => void): unknown;
+  /** amqplib's connection machinery; `stream` is its socket. */
+  readonly connection?: { readonly stream?: { destroy(error?: Error): unknown } };
 }
 
 /** The part of amqplib the indicator loads for a URL. */
@@ -133,6 +135,8 @@ class RabbitMqIndicatorOptionsSchema extends HealthIndicatorOptionsSchema {
 export class RabbitMqHealthIndicator extends BuiltInHealthIndicator {
   /** The connection opened from the URL; dropped when it closes, opened again by a check. */
   private owned?: Promise<OwnedConnection>;
+  /** The time budget of the last check, in milliseconds: also what `close()` waits at most. */
+  private timeoutMs = 5_000;
   private readonly queues: RabbitMqQueueCheck[];
   private readonly responseTimeMs?: UpperThreshold;
 
@@ -151,7 +155,24 @@ export class RabbitMqHealthIndicator extends BuiltInHealthIndicator {
   async check({ signal, timeoutMs }: HealthCheckContext): Promise<HealthCheckResult> {
     signal.throwIfAborted();
     const started = performance.now();
-    const connection = await abortable(this.connection(timeoutMs), signal);
+    if ('connection' in this.target) return this.checkOn(this.target.connection, signal, started);
+    this.timeoutMs = timeoutMs;
+    const opening = this.ownedConnection(this.target, timeoutMs);
+    // A connection of the indicator's own on which a call outlived the deadline is destroyed
+    // (its socket), so that nothing waits on it any longer and the next run opens a new one.
+    const stopDestroying = onAbort(signal, () => this.destroy(opening));
+    try {
+      return await this.checkOn(await abortable(opening, signal), signal, started);
+    } finally {
+      stopDestroying();
+    }
+  }
+
+  private async checkOn(
+    connection: AmqpConnectionLike,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<HealthCheckResult> {
     const data: { responseTimeMs?: number; queues?: Record<string, unknown> } = {};
     const findings = new Findings();
     if (this.queues.length === 0) {
@@ -178,21 +199,52 @@ export class RabbitMqHealthIndicator extends BuiltInHealthIndicator {
     return findings.above('responseTimeMs', data.responseTimeMs, this.responseTimeMs).result(data);
   }
 
+  /**
+   * Closes the connection of its own: amqplib's `close()` settles only on the broker's answer
+   * (never from a hung broker, nor when the connection drops first), so this waits for that or
+   * for the connection's 'close' event, and after one check's time budget destroys the socket.
+   */
   override async close(): Promise<void> {
     const owned = this.owned;
     this.owned = undefined;
     if (!owned) return;
     const connection = await owned.catch(() => undefined);
-    await connection?.close().catch(noop);
+    if (!connection) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        destroySocket(connection);
+        resolve();
+      }, this.timeoutMs);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      connection.on('close', done);
+      connection.close().then(done, done);
+    });
   }
 
-  private connection(timeoutMs: number): Promise<AmqpConnectionLike> {
-    if ('connection' in this.target) return Promise.resolve(this.target.connection);
+  /**
+   * Forgets a connection of the indicator's own and destroys its socket (at once, or when it
+   * opens if it is still opening): amqplib then closes its channels and rejects every call
+   * waiting for a reply. amqplib's own `close()` would wait for the broker's answer, which a hung
+   * broker never sends.
+   */
+  private destroy(opening: Promise<OwnedConnection>): void {
+    if (this.owned === opening) this.owned = undefined;
+    opening.then(destroySocket, noop);
+  }
+
+  private ownedConnection(
+    target: { readonly url: string; readonly amqplib: AmqplibModule },
+    timeoutMs: number,
+  ): Promise<OwnedConnection> {
     if (!this.owned) {
       // amqplib's `timeout` bounds the TCP connect and the AMQP handshake and destroys the
       // socket when it passes: a broker that accepts and never answers costs one socket for
       // one run's time budget.
-      const opening = this.target.amqplib.connect(this.target.url, {
+      const opening = target.amqplib.connect(target.url, {
         timeout: timeoutMs,
         clientProperties: { connection_name: `nest-health ${this.options.name}` },
       });
@@ -209,7 +261,11 @@ export class RabbitMqHealthIndicator extends BuiltInHealthIndicator {
     return this.owned;
   }
 
-  /** Opens a channel, runs `use` on it, closes it; on abort, closes it at once. */
+  /**
+   * Opens a channel, runs `use` on it, closes it; every step ends at the deadline at the latest.
+   * On abort, the channel is closed without waiting: amqplib's `close()` settles only when the
+   * broker confirms, and never when the connection goes away first.
+   */
   private async withChannel<T>(
     connection: AmqpConnectionLike,
     signal: AbortSignal,
@@ -220,19 +276,41 @@ export class RabbitMqHealthIndicator extends BuiltInHealthIndicator {
     try {
       channel = await abortable(opening, signal);
     } catch (error) {
-      if (signal.aborted) opening.then((late) => late.close().catch(noop), noop);
+      if (signal.aborted) opening.then(closeWithoutWaiting, noop);
       throw error;
     }
     // A failed checkQueue closes the channel with an 'error' event: without a listener it
     // would crash the process.
     channel.on('error', noop);
-    const stopListening = onAbort(signal, () => void channel.close().catch(noop));
+    const stopListening = onAbort(signal, () => closeWithoutWaiting(channel));
+    let value: T;
     try {
-      return await abortable(use(channel), signal);
+      value = await abortable(use(channel), signal);
     } finally {
       stopListening();
-      if (!signal.aborted) await channel.close().catch(noop);
+      if (!signal.aborted) await abortable(channel.close(), signal).catch(noop);
     }
+    // The close may have outlived the deadline: the run is over, and so is the check.
+    signal.throwIfAborted();
+    return value;
+  }
+}
+
+/**
+ * Destroys the socket of a connection the indicator opened; amqplib then closes the connection
+ * and its channels, and rejects every call waiting for a reply.
+ */
+function destroySocket(connection: OwnedConnection): void {
+  const socket = connection.connection?.stream;
+  if (socket) socket.destroy(new Error('destroyed by the health check: the broker did not answer'));
+  else void connection.close().catch(noop);
+}
+
+function closeWithoutWaiting(channel: AmqpChannelLike): void {
+  try {
+    void channel.close().catch(noop);
+  } catch {
+    // already closed
   }
 }
 
