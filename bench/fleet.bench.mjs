@@ -5,7 +5,7 @@
 //   npm run bench:fleet                    (full: 60 s steady windows, 200 flips, 10 s runs, 3 repeats)
 //   npm run bench:fleet -- --quick         (10 s windows, 40 flips, 2 s runs, 1 repeat: proves it works)
 //   npm run bench:fleet -- --sizes=10,100,1000 --steady=60 --flips=200 --duration=10 --warmup=3
-//                          --repeats=3 --hosts=2 --cpu-prof --skip-probe
+//                          --repeats=3 --hosts=2 --cpu-prof --skip-probe   (--sizes=none: step 4 alone)
 //
 // 1. Steady state, at 10, 100 and 1,000 simulated replicas: each is the library's real
 //    FleetPublisher with its own HealthStateStore (three indicators, up) and its own ioredis
@@ -50,7 +50,11 @@ const root = join(here, '..');
 const args = process.argv.slice(2);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1';
-const SIZES = (option('sizes') ?? '10,100,1000').split(',').map(Number);
+/** Replica counts; `--sizes=none` runs the probe comparison alone. */
+const SIZES = (option('sizes') ?? '10,100,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 /** Steady window, in seconds. */
 const STEADY_S = Number(option('steady') ?? (QUICK ? 10 : 60));
 const FLIPS = Number(option('flips') ?? (QUICK ? 40 : 200));
@@ -859,70 +863,78 @@ if (!SKIP_PROBE) {
 console.log(
   `fleet benchmark — ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node}, Linux ${machine.kernel}, ${machine.pinned}; ${machine.mode} mode; load average at start ${machine.loadAverageAtStart.join(', ')}`,
 );
-console.log(
-  `\n1. Steady state (nothing changes, publishIntervalMs ${PUBLISH_INTERVAL_MS}), ${STEADY_S} s window; per replica per minute, and bytes per replica`,
-);
-console.table(
-  steadyRows.map((row) => ({
-    replicas: row.replicas,
-    'cmds/min': row.commandsPerReplicaPerMinute,
-    'round trips/min': row.roundTripsPerReplicaPerMinute,
-    multi: row.byCommand.multi,
-    exec: row.byCommand.exec,
-    set: row.byCommand.set,
-    zadd: row.byCommand.zadd,
-    zremrangebyscore: row.byCommand.zremrangebyscore,
-    pexpire: row.byCommand.pexpire,
-    other: Object.entries(row.byCommand)
-      .filter(([c]) => !['multi', 'exec', 'set', 'zadd', 'zremrangebyscore', 'pexpire'].includes(c))
-      .map(([c, n]) => `${c} ${n}`)
-      .join(', '),
-    'failed publishes': row.failedPublishes,
-    'JSON B': row.snapshotJsonBytes,
-    'keys B/replica': row.keyBytesPerReplica,
-    'used_memory Δ B/replica': row.usedMemoryPerReplica,
-    'of it clients B/replica': row.clientBuffersPerReplica,
-  })),
-);
-console.log(
-  `\n2. A transition on one replica → its arrival on another's /health/fleet/stream (${FLIPS} flips, ${FLIP_SPACING_MS} ms apart, one clock), with the replicas publishing in the background`,
-);
-console.table(
-  latencyRows.map((row) => ({
-    replicas: row.replicas,
-    flips: row.flips,
-    missed: row.missed,
-    'p50 ms': row.p50Ms,
-    'p99 ms': row.p99Ms,
-    'max ms': row.maxMs,
-    'its MULTI p50 ms': row.publishP50Ms,
-    'its MULTI p99 ms': row.publishP99Ms,
-    'snapshots/s': row.eventsPerSecond.snapshot,
-    'transitions/s': row.eventsPerSecond.transition,
-    'stream MB/s': row.streamMBPerSecond,
-  })),
-);
-console.log(
-  `\n3. GET /health/fleet: cold (sequential, 150 ms apart, ${COLD_READS} reads) and under load (10 connections, ${DURATION_S} s)`,
-);
-console.table(
-  readRows.map((row) => ({
-    replicas: row.replicas,
-    shown: row.instancesShown,
-    'body KB': row.bodyKB,
-    'cold p50 ms': row.coldP50Ms,
-    'cold p99 ms': row.coldP99Ms,
-    'cold max ms': row.coldMaxMs,
-    'Redis floor p50 ms': row.redisFloorP50Ms,
-    'load req/s': row.loadRequestsPerSecond,
-    'load p50 ms': row.loadP50Ms,
-    'load p99 ms': row.loadP99Ms,
-    'CPU µs/req': row.loadCpuMicrosPerRequest,
-    statuses: Object.entries(row.statuses)
-      .map(([code, n]) => `${code}×${n}`)
-      .join(' '),
-  })),
-);
+if (steadyRows.length > 0) {
+  console.log(
+    `\n1. Steady state (nothing changes, publishIntervalMs ${PUBLISH_INTERVAL_MS}), ${STEADY_S} s window; per replica per minute, and bytes per replica`,
+  );
+  console.table(
+    steadyRows.map((row) => ({
+      replicas: row.replicas,
+      'cmds/min': row.commandsPerReplicaPerMinute,
+      'round trips/min': row.roundTripsPerReplicaPerMinute,
+      multi: row.byCommand.multi,
+      exec: row.byCommand.exec,
+      set: row.byCommand.set,
+      zadd: row.byCommand.zadd,
+      zremrangebyscore: row.byCommand.zremrangebyscore,
+      pexpire: row.byCommand.pexpire,
+      other: Object.entries(row.byCommand)
+        .filter(
+          ([c]) => !['multi', 'exec', 'set', 'zadd', 'zremrangebyscore', 'pexpire'].includes(c),
+        )
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', '),
+      'failed publishes': row.failedPublishes,
+      'JSON B': row.snapshotJsonBytes,
+      'keys B/replica': row.keyBytesPerReplica,
+      'used_memory Δ B/replica': row.usedMemoryPerReplica,
+      'of it clients B/replica': row.clientBuffersPerReplica,
+    })),
+  );
+}
+if (latencyRows.length > 0) {
+  console.log(
+    `\n2. A transition on one replica → its arrival on another's /health/fleet/stream (${FLIPS} flips, ${FLIP_SPACING_MS} ms apart, one clock), with the replicas publishing in the background`,
+  );
+  console.table(
+    latencyRows.map((row) => ({
+      replicas: row.replicas,
+      flips: row.flips,
+      missed: row.missed,
+      'p50 ms': row.p50Ms,
+      'p99 ms': row.p99Ms,
+      'max ms': row.maxMs,
+      'its MULTI p50 ms': row.publishP50Ms,
+      'its MULTI p99 ms': row.publishP99Ms,
+      'snapshots/s': row.eventsPerSecond.snapshot,
+      'transitions/s': row.eventsPerSecond.transition,
+      'stream MB/s': row.streamMBPerSecond,
+    })),
+  );
+}
+if (readRows.length > 0) {
+  console.log(
+    `\n3. GET /health/fleet: cold (sequential, 150 ms apart, ${COLD_READS} reads) and under load (10 connections, ${DURATION_S} s)`,
+  );
+  console.table(
+    readRows.map((row) => ({
+      replicas: row.replicas,
+      shown: row.instancesShown,
+      'body KB': row.bodyKB,
+      'cold p50 ms': row.coldP50Ms,
+      'cold p99 ms': row.coldP99Ms,
+      'cold max ms': row.coldMaxMs,
+      'Redis floor p50 ms': row.redisFloorP50Ms,
+      'load req/s': row.loadRequestsPerSecond,
+      'load p50 ms': row.loadP50Ms,
+      'load p99 ms': row.loadP99Ms,
+      'CPU µs/req': row.loadCpuMicrosPerRequest,
+      statuses: Object.entries(row.statuses)
+        .map(([code, n]) => `${code}×${n}`)
+        .join(' '),
+    })),
+  );
+}
 if (probe) {
   console.log(
     `\n4. /health/ready (${PROBE_CONNECTIONS} connections, ${WARMUP_S} s warm-up, ${DURATION_S} s runs, median of ${REPEATS}); the fleet publishes every ${PROBE_PUBLISH_INTERVAL_MS} ms (${probe.publishesPerSecondWhileFine} EXEC/s seen while fine)`,
