@@ -21,15 +21,17 @@ interface FanoutSubscriber<K> {
   readonly response: StreamResponse;
   readonly kind: K;
   behind: boolean;
+  /** Whether a frame was left out while it was behind (a heartbeat does not count). */
+  missed: boolean;
 }
 
 /**
  * The subscribers of one Server-Sent-Events stream, for streams whose frames depend only on a
  * small "kind" of subscriber (admitted to details or not): each frame is made once per kind and
  * written as it is to every subscriber of that kind. One heartbeat timer for all; a subscriber
- * whose socket backs up gets nothing more until it drains, then one fresh catch-up frame (the
- * latest state wins, as grpc-go's health `Watch` keeps only the latest status); every stream
- * ends at {@link closeAll}.
+ * whose socket backs up gets nothing more until it drains, then one fresh catch-up frame if a
+ * frame was left out meanwhile (the latest state wins, as grpc-go's health `Watch` keeps only the
+ * latest status); every stream ends at {@link closeAll}.
  *
  * @internal
  */
@@ -42,7 +44,8 @@ export class SseFanout<K extends string> {
   /**
    * @param heartbeatMs - milliseconds between heartbeat comments.
    * @param retryMs - the clients' reconnection delay, sent first.
-   * @param catchUp - the frame a subscriber of `kind` gets after its socket drained.
+   * @param catchUp - the frame a subscriber of `kind` gets after its socket drained, when a frame
+   *   was left out while it was backed up.
    * @param onEmpty - called when the last subscriber left.
    */
   constructor(
@@ -69,7 +72,7 @@ export class SseFanout<K extends string> {
    */
   add(response: StreamResponse, kind: K, first: string): void {
     if (response.destroyed || response.writableEnded) return;
-    const subscriber: FanoutSubscriber<K> = { response, kind, behind: false };
+    const subscriber: FanoutSubscriber<K> = { response, kind, behind: false, missed: false };
     this.subscribers.set(response, subscriber);
     response.on('close', this.onClose);
     this.write(subscriber, `retry: ${this.retryMs}\n${first || '\n'}`);
@@ -113,7 +116,13 @@ export class SseFanout<K extends string> {
 
   private write(subscriber: FanoutSubscriber<K>, text: string): void {
     const { response } = subscriber;
-    if (subscriber.behind || response.writableEnded || response.destroyed) return;
+    if (response.writableEnded || response.destroyed) return;
+    if (subscriber.behind) {
+      if (text !== HEARTBEAT_FRAME) subscriber.missed = true;
+      return;
+    }
+    // false: the frame is buffered, past the high-water mark (one frame larger than it does
+    // that too); what comes next waits for the drain.
     if (response.write(text)) return;
     subscriber.behind = true;
     response.once('drain', this.onDrain);
@@ -123,6 +132,10 @@ export class SseFanout<K extends string> {
     const subscriber = this.subscribers.get(response);
     if (!subscriber) return;
     subscriber.behind = false;
+    // Nothing left out: the client has every frame. A catch-up here would be one more large
+    // frame past the high-water mark, then another at its drain, without end.
+    if (!subscriber.missed) return;
+    subscriber.missed = false;
     this.write(subscriber, this.catchUp(subscriber.kind));
   }
 }
