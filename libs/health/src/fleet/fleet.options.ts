@@ -33,7 +33,14 @@ export interface FleetRedisClient {
  * - `{ quorum: 0.5 }`: `down` when fewer than this share of the replicas (stale ones counted)
  *   are ready, `degraded` when any is not `up`, else `up`. A share from 0 (exclusive) to 1.
  */
-export type FleetPolicy = 'default' | 'all' | 'any' | { quorum: number };
+export type FleetPolicy =
+  | 'default'
+  | 'all'
+  | 'any'
+  | {
+      /** The share of replicas that must be ready, from 0 (exclusive) to 1, e.g. `0.5`. */
+      quorum: number;
+    };
 
 /**
  * Fleet health (`fleet` option): every replica of a service publishes its own state to Redis and

@@ -170,6 +170,9 @@ describe('HealthStreamService', () => {
     response.backedUp = other.backedUp = true;
     store.record('db', run('down', 'gone'));
     await flushed();
+    // Left out for both: they are behind.
+    store.record('db', run('up'));
+    await flushed();
     expect(response.events).toHaveLength(3);
     expect(other.events).toHaveLength(3);
 
@@ -182,6 +185,18 @@ describe('HealthStreamService', () => {
     response.emit('drain');
     expect(response.events[3]).toMatchObject({ type: 'snapshot' });
     expect(other.events).toHaveLength(4);
+  });
+
+  it('writes no catch-up when nothing was left out: a large snapshot never feeds itself', async () => {
+    service.open(response, { admitted: true });
+    // The changes' write is buffered past the high-water mark, as a frame larger than it is,
+    // however fast the client reads; then the socket drains with nothing left out.
+    response.backedUp = true;
+    store.record('db', run('down', 'gone'));
+    await flushed();
+    response.backedUp = false;
+    for (let i = 0; i < 5; i++) response.emit('drain');
+    expect(response.events.map((e) => e.type)).toEqual(['snapshot', 'change', 'change']);
   });
 
   it('writes the changes of one turn (an indicator and its group) in one write', async () => {

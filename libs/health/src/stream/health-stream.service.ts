@@ -64,6 +64,8 @@ export type HealthStreamChange =
 class Subscriber {
   /** The socket is backed up: nothing is written until it drains, then one fresh snapshot. */
   behind = false;
+  /** A frame was left out while it was behind (a heartbeat does not count). */
+  missed = false;
   /** The timer of `?interval` snapshots, if asked for. */
   snapshots?: NodeJS.Timeout;
 
@@ -240,16 +242,29 @@ export class HealthStreamService implements OnModuleInit, OnApplicationShutdown 
   /** Writes a frame, unless the subscriber is behind; marks it behind when its socket backs up. */
   private write(subscriber: Subscriber, text: string): void {
     const { response } = subscriber;
-    if (subscriber.behind || response.writableEnded || response.destroyed) return;
+    if (response.writableEnded || response.destroyed) return;
+    if (subscriber.behind) {
+      if (text !== HEARTBEAT_FRAME) subscriber.missed = true;
+      return;
+    }
+    // false: the frame is buffered past the high-water mark (a frame larger than it does that
+    // too, however fast the client reads); what comes next waits for the drain.
     if (response.write(text)) return;
     subscriber.behind = true;
     response.once('drain', this.onResponseDrain);
   }
 
+  /**
+   * The socket drained: a catch-up snapshot if a frame was left out meanwhile, else nothing (the
+   * client has every frame; a snapshot larger than the high-water mark written on every drain
+   * would make the next drain write another, without end).
+   */
   private drained(response: StreamResponse): void {
     const subscriber = this.subscribers.get(response);
     if (!subscriber) return;
     subscriber.behind = false;
+    if (!subscriber.missed) return;
+    subscriber.missed = false;
     this.write(subscriber, this.snapshotFrame(subscriber));
   }
 
