@@ -4,9 +4,9 @@ import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { FleetConnection } from './fleet-connection';
 import { fleetKeys, type FleetKeys } from './fleet-keys';
 import { withDeadline } from './fleet-deadline';
-import { buildFleetView, type FleetIndexEntry } from './fleet-view';
+import { buildFleetView, parseSnapshot, type FleetIndexEntry } from './fleet-view';
 import type { ResolvedFleetOptions } from './fleet.options';
-import type { FleetView } from './fleet.types';
+import type { FleetInstanceSnapshot, FleetView } from './fleet.types';
 
 /**
  * Redis did not answer a read of the fleet in time, or answered with an error. Carries the last
@@ -41,6 +41,10 @@ export class FleetReader {
   private readonly fleet?: ResolvedFleetOptions;
   private readonly keys?: FleetKeys;
   private inFlight?: Promise<FleetView>;
+  /** Snapshots parsed by the last read, by their JSON. */
+  private parsed = new Map<string, FleetInstanceSnapshot | null>();
+  /** Snapshots parsed by the read in progress. */
+  private nextParsed = new Map<string, FleetInstanceSnapshot | null>();
   /** A read past its deadline that Redis has not answered yet: no other is sent meanwhile. */
   private unanswered?: Promise<void>;
   private last?: { readonly view: FleetView; readonly atMs: number };
@@ -71,17 +75,34 @@ export class FleetReader {
   }
 
   /**
-   * The fleet view now (or from a read at most 100 ms old).
+   * The fleet view now, or the one read at most 100 ms ago (the same object: its `ageMs` is 0,
+   * and its age is the time since its `timestamp`).
    *
    * @throws FleetUnavailableError when Redis does not answer within `timeoutMs` or fails.
    */
   read(): Promise<FleetView> {
     const last = this.last;
-    if (last && Date.now() - last.atMs <= FleetReader.REUSE_MS) {
-      return Promise.resolve({ ...last.view, ageMs: Date.now() - last.atMs });
-    }
+    if (last && Date.now() - last.atMs <= FleetReader.REUSE_MS) return Promise.resolve(last.view);
     this.inFlight ??= this.readNow().finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+
+  /**
+   * A snapshot parsed once per JSON: a replica's snapshot changes once per publish, and reads
+   * come up to ten times a second, so most reads parse nothing again.
+   */
+  private parse(json: string | null): FleetInstanceSnapshot | null {
+    if (json === null) return null;
+    const known = this.parsed.get(json);
+    const snapshot = known === undefined ? parseSnapshot(json) : known;
+    this.nextParsed.set(json, snapshot);
+    return snapshot;
+  }
+
+  /** Keeps the snapshots of this read for the next, and only those (the map stays fleet-sized). */
+  private keepParsed(): void {
+    this.parsed = this.nextParsed;
+    this.nextParsed = new Map();
   }
 
   private async readNow(): Promise<FleetView> {
@@ -117,7 +138,10 @@ export class FleetReader {
         json: snapshots[index] ?? null,
       }));
       const readAt = Date.now();
-      view = buildFleetView(fleet.service, entries, fleet.policy, fleet.ttlMs, readAt);
+      view = buildFleetView(fleet.service, entries, fleet.policy, fleet.ttlMs, readAt, (json) =>
+        this.parse(json),
+      );
+      this.keepParsed();
       this.last = { view, atMs: readAt };
     })();
     const outcome = await withDeadline(reading, fleet.timeoutMs);

@@ -29,9 +29,10 @@ export function buildFleetView(
   policy: ResolvedFleetPolicy,
   ttlMs: number,
   nowMs: number,
+  parse: (json: string | null) => FleetInstanceSnapshot | null = parseSnapshot,
 ): FleetView {
   const instances = entries
-    .map((entry) => instanceView(entry, ttlMs, nowMs))
+    .map((entry) => instanceView(entry, ttlMs, nowMs, parse))
     .sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
   const summary = summarize(instances);
   return {
@@ -46,8 +47,13 @@ export function buildFleetView(
   };
 }
 
-function instanceView(entry: FleetIndexEntry, ttlMs: number, nowMs: number): FleetInstanceView {
-  const snapshot = parseSnapshot(entry.json);
+function instanceView(
+  entry: FleetIndexEntry,
+  ttlMs: number,
+  nowMs: number,
+  parse: (json: string | null) => FleetInstanceSnapshot | null,
+): FleetInstanceView {
+  const snapshot = parse(entry.json);
   const ageMs = Math.max(0, nowMs - entry.lastSeenMs);
   const stale = snapshot === null || ageMs > ttlMs;
   const terminating = snapshot?.terminating === true;
@@ -63,8 +69,12 @@ function instanceView(entry: FleetIndexEntry, ttlMs: number, nowMs: number): Fle
   };
 }
 
-/** A snapshot of this version, or `null` for none, unreadable JSON or another version. */
-function parseSnapshot(json: string | null): FleetInstanceSnapshot | null {
+/**
+ * A snapshot of this version, or `null` for none, unreadable JSON or another version.
+ *
+ * @internal
+ */
+export function parseSnapshot(json: string | null): FleetInstanceSnapshot | null {
   if (json === null) return null;
   try {
     const parsed = JSON.parse(json) as Partial<FleetInstanceSnapshot> | null;

@@ -19,6 +19,7 @@ import { HealthQueryPipe } from '../http/health-query.pipe';
 import { STREAM_RETRY_AFTER_SECONDS } from '../stream/health-stream.controller';
 import { takeOverResponse } from '../stream/stream-response';
 import { FleetReader, FleetUnavailableError } from './fleet-reader';
+import { FleetBodies } from './fleet-body';
 import { withheldFleetView } from './fleet-shown';
 import { FleetStreamService } from './fleet-stream.service';
 import { filterFleetView } from './fleet-view';
@@ -45,6 +46,8 @@ export interface FleetUnavailableBody extends Partial<FleetView> {
 export function createFleetController(path: string): Type {
   @Controller({ path, version: VERSION_NEUTRAL })
   class HealthFleetController {
+    private readonly bodies = new FleetBodies();
+
     constructor(
       private readonly reader: FleetReader,
       private readonly stream: FleetStreamService,
@@ -62,11 +65,12 @@ export function createFleetController(path: string): Type {
      */
     @Get('fleet')
     @Header('Cache-Control', 'no-store')
+    @Header('Content-Type', 'application/json; charset=utf-8')
     async fleetView(
       @Query(FLEET_QUERY) query: object,
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
-    ): Promise<FleetView> {
+    ): Promise<string> {
       if (!this.reader.enabled) throw new NotFoundException(`Cannot GET /${path}/fleet`);
       const admitted = await this.policy.admits(request, VIEW_TARGET, response);
       const filter = query as FleetQuery;
@@ -75,7 +79,9 @@ export function createFleetController(path: string): Type {
         return admitted ? filtered : withheldFleetView(filtered);
       };
       try {
-        return shown(await this.reader.read());
+        const view = await this.reader.read();
+        // Serialized once per view read, kind of caller and filter; only the age is new.
+        return this.bodies.json(view, filter, admitted, Date.now());
       } catch (error) {
         if (!(error instanceof FleetUnavailableError)) throw error;
         const body: FleetUnavailableBody = {
