@@ -70,4 +70,16 @@ describe('the fleet bodies', () => {
       stringify.mockRestore();
     }
   });
+
+  it('name each answer with a weak tag that changes with the view, the caller and the age', () => {
+    const bodies = new FleetBodies();
+    const tag = (v: typeof view, admitted: boolean, now: number) =>
+      bodies.answer(v, {}, admitted, now).etag;
+    expect(tag(view, true, NOW + 5)).toMatch(/^W\/"fleet-[0-9a-z]+-a-5"$/);
+    expect(tag(view, true, NOW + 5)).toBe(tag(view, true, NOW + 5));
+    expect(tag(view, false, NOW + 5)).not.toBe(tag(view, true, NOW + 5));
+    expect(tag(view, true, NOW + 6)).not.toBe(tag(view, true, NOW + 5));
+    const later = { ...view, timestamp: new Date(NOW + 1_000).toISOString() };
+    expect(tag(later, true, NOW + 1_005)).not.toBe(tag(view, true, NOW + 5));
+  });
 });

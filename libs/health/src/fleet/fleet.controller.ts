@@ -81,7 +81,9 @@ export function createFleetController(path: string): Type {
       try {
         const view = await this.reader.read();
         // Serialized once per view read, kind of caller and filter; only the age is new.
-        return this.bodies.json(view, filter, admitted, Date.now());
+        const { body, etag } = this.bodies.answer(view, filter, admitted, Date.now());
+        this.adapterHost.httpAdapter.setHeader(response, 'ETag', etag);
+        return body;
       } catch (error) {
         if (!(error instanceof FleetUnavailableError)) throw error;
         const body: FleetUnavailableBody = {
