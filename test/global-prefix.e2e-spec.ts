@@ -1,5 +1,5 @@
 import { healthPrefixExclusions } from 'nest-health';
-import { exampleApp, HTTP_ADAPTERS, type RunningExampleApp } from './helpers/example-app';
+import { exampleApp, HTTP_ADAPTERS, SERVICES, type RunningExampleApp } from './helpers/example-app';
 import { SseClient } from './helpers/sse-client';
 import { waitFor } from './helpers/wait-for';
 
@@ -15,6 +15,7 @@ const HEALTH_ROUTES = [
   '/health/group/readiness/database',
   '/health/dashboard',
   '/health/metrics',
+  '/health/fleet',
   '/livez',
   '/readyz',
   '/startupz',
@@ -41,7 +42,15 @@ describe.each(HTTP_ADAPTERS)('on %s, with a global prefix', (adapter) => {
   describe.each([false, true])('and healthPrefixExclusions() (fastPath: %s)', (fastPath) => {
     beforeEach(async () => {
       app = await exampleApp(adapter)
-        .withHealthOptions({ metrics: true, fastPath })
+        .withHealthOptions({
+          metrics: true,
+          fastPath,
+          fleet: {
+            redis: SERVICES.redisUrl,
+            service: `global-prefix-${adapter}-${String(fastPath)}`,
+            instance: 'replica-1',
+          },
+        })
         .withGlobalPrefix('api', { exclude: healthPrefixExclusions() })
         .start();
       const running = app;

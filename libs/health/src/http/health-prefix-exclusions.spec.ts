@@ -12,6 +12,8 @@ describe('healthPrefixExclusions', () => {
       '/health/stream',
       '/health/dashboard',
       '/health/metrics',
+      '/health/fleet',
+      '/health/fleet/stream',
       '/livez{/:check}',
       '/readyz{/:check}',
       '/startupz{/:check}',
@@ -27,7 +29,7 @@ describe('healthPrefixExclusions', () => {
   it('returns a new array each time', () => {
     const first = healthPrefixExclusions();
     first.length = 0;
-    expect(healthPrefixExclusions()).toHaveLength(11);
+    expect(healthPrefixExclusions()).toHaveLength(13);
   });
 
   it('rejects a path the module would reject, naming it', () => {

@@ -7,7 +7,8 @@ import { findOptionProblems } from '../options/validate-options';
  * module outside the app's global prefix, where a Kubernetes manifest points: `GET /<path>`,
  * `/<path>/live`, `/ready`, `/startup` and their per-check routes (`/<path>/ready/:check`),
  * `/<path>/group/:name` and `/<path>/group/:name/:check`, `/<path>/stream`, `/<path>/dashboard`,
- * `/<path>/metrics`, and the aliases `/livez`, `/readyz`, `/startupz` with their per-check routes.
+ * `/<path>/metrics`, `/<path>/fleet`, `/<path>/fleet/stream`, and the aliases `/livez`,
+ * `/readyz`, `/startupz` with their per-check routes.
  * The app's other routes keep the prefix, also those of its own controllers under `/<path>`.
  *
  * Nest lets only the app choose what its global prefix leaves out (a module cannot take its
@@ -57,6 +58,8 @@ export function healthPrefixExclusions(path: string = HEALTH_MODULE_DEFAULTS.pat
     `${base}/stream`,
     `${base}/dashboard`,
     `${base}/metrics`,
+    `${base}/fleet`,
+    `${base}/fleet/stream`,
     '/livez{/:check}',
     '/readyz{/:check}',
     '/startupz{/:check}',
