@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ const MARIADBD = ['/usr/sbin/mariadbd', 'mariadbd'].find(
   (binary) => spawnSync(binary, ['--version']).status === 0,
 );
 
+/** A private `mariadbd`: see the module comment. Call {@link close} when done. */
 export class PrivateMariaDbServer {
   private child?: ChildProcess;
 
@@ -72,9 +73,16 @@ export class PrivateMariaDbServer {
     await waitFor(() => greets(this.port), 20_000);
   }
 
-  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
-  pause(): void {
+  /**
+   * Freezes the server (SIGSTOP): connections stay open, nothing answers. Resolves once every
+   * thread of the server is stopped (the signal reaches them one by one: a statement sent right
+   * after `kill` could still be answered).
+   */
+  async pause(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
     this.child?.kill('SIGSTOP');
+    await waitFor(() => allThreadsStopped(pid), 5_000);
   }
 
   /** Lets a frozen server go on (SIGCONT). */
@@ -97,6 +105,17 @@ export class PrivateMariaDbServer {
   async close(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function allThreadsStopped(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((task) => {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      return /^\S+ \(.*\) T /.test(stat);
+    });
+  } catch {
+    return false;
   }
 }
 

@@ -190,7 +190,7 @@ describePrivate('sqlIndicator on a MariaDB server that hangs, dies and comes bac
     it('hung (SIGSTOP): down at the deadline, its connection destroyed, up again after', async () => {
       expect((await checkOnce(indicator)).data).toEqual(POOL_FACTS);
       const before = await threadsConnected(); // the admin's and the pool's
-      server.pause();
+      await server.pause();
       let result;
       try {
         result = await runInEngine(indicator, 300);
