@@ -36,6 +36,8 @@ export {
   REDIS_DEFAULT_USED_MEMORY_PERCENT,
   type SqlIndicatorOptions,
   type SqlQueryable,
+  type SqlClient,
+  type SqlEntityManagerOwner,
   type RedisIndicatorOptions,
   type RedisClientLike,
   type BullMqIndicatorOptions,
