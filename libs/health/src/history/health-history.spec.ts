@@ -57,8 +57,7 @@ describe('HealthHistory over a simulated day, with the real state store', () => 
     for (let at = 30 * SECOND; at <= 24 * HOUR; at += 10 * SECOND) {
       const status = statusAt(at);
       const minute = at - 10 * HOUR;
-      const duration =
-        minute >= 0 && minute < MINUTE ? TEN_O_CLOCK[minute / (10 * SECOND)] : 2;
+      const duration = minute >= 0 && minute < MINUTE ? TEN_O_CLOCK[minute / (10 * SECOND)] : 2;
       run(store, 'db', at, status, duration, status === 'up' ? undefined : `db is ${status}`);
     }
   });
@@ -110,7 +109,13 @@ describe('HealthHistory over a simulated day, with the real state store', () => 
         durationMs: 6 * HOUR - 30 * SECOND,
         message: 'db is down',
       },
-      { from: 'down', to: 'up', at: iso(6 * HOUR + 10 * MINUTE), durationMs: 600_000, message: null },
+      {
+        from: 'down',
+        to: 'up',
+        at: iso(6 * HOUR + 10 * MINUTE),
+        durationMs: 600_000,
+        message: null,
+      },
       {
         from: 'up',
         to: 'degraded',
@@ -120,7 +125,13 @@ describe('HealthHistory over a simulated day, with the real state store', () => 
       },
       { from: 'degraded', to: 'up', at: iso(13 * HOUR), durationMs: HOUR, message: null },
       { from: 'up', to: 'down', at: iso(18 * HOUR), durationMs: 5 * HOUR, message: 'db is down' },
-      { from: 'down', to: 'up', at: iso(18 * HOUR + 5 * MINUTE), durationMs: 300_000, message: null },
+      {
+        from: 'down',
+        to: 'up',
+        at: iso(18 * HOUR + 5 * MINUTE),
+        durationMs: 300_000,
+        message: null,
+      },
     ]);
     expect(history.indicator('db', '1h')!.transitions).toEqual([]);
     expect(history.group('readiness', '24h')!.transitions!.map((t) => `${t.from}>${t.to}`)).toEqual(
@@ -148,7 +159,11 @@ describe('HealthHistory over a simulated day, with the real state store', () => 
     });
     expect(minute(6 * HOUR)).toMatchObject({ runs: 6, failures: 6, worst: 'down' });
     expect(minute(6 * HOUR).time).toEqual([0, 0, 60_000]);
-    expect(minute(12 * HOUR)).toMatchObject({ failures: 0, worst: 'degraded', time: [0, 60_000, 0] });
+    expect(minute(12 * HOUR)).toMatchObject({
+      failures: 0,
+      worst: 'degraded',
+      time: [0, 60_000, 0],
+    });
     // Nearest rank over 1, 2, 3, 5, 7, 9: the 3rd and the 6th.
     expect(minute(10 * HOUR).latencyMs).toEqual({ min: 1, p50: 3, p95: 9, max: 9 });
     // The open bucket: the run of 24:00:00, no time spent in it yet.

@@ -268,9 +268,7 @@ export class HistorySeries {
         at: new Date(at).toISOString(),
         durationMs: this.transitionTimes[slot * 2 + 1],
       };
-      list.push(
-        messages && this.withRuns ? { ...entry, message: this.message(slot) } : entry,
-      );
+      list.push(messages && this.withRuns ? { ...entry, message: this.message(slot) } : entry);
     }
     return list;
   }
@@ -546,4 +544,3 @@ function percent(share: number): number {
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
-

@@ -1,8 +1,5 @@
 export { HealthHistory } from './health-history.service';
-export {
-  HEALTH_HISTORY_DEFAULTS,
-  type HealthHistoryOptions,
-} from './health-history.options';
+export { HEALTH_HISTORY_DEFAULTS, type HealthHistoryOptions } from './health-history.options';
 export {
   HEALTH_HISTORY_WINDOWS,
   type HealthHistoryWindow,
