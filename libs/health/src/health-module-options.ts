@@ -190,7 +190,7 @@ export interface HealthModuleOptions {
    * `GET /<path>`, and, with `fleet`, each replica's uptime in its snapshot. A reader of the
    * state: it never runs a check. `false` turns it off (the route answers 404, or is not mapped
    * with `forRoot`). See {@link HealthHistoryOptions}.
-   * @default true (1-minute buckets over 24 hours, 100 transitions: about 60 KB per indicator)
+   * @default true (1-minute buckets over 24 hours, 100 transitions: 61 KB per indicator)
    * @example `history: { bucketMs: 300_000, retentionMs: 604_800_000 }` (5-minute buckets, 7 days)
    */
   history?: boolean | HealthHistoryOptions;
