@@ -1,5 +1,8 @@
 import type { HealthStatus, IndicatorStatus } from '../check';
-import type { HealthCheckHistorySummary, HealthUptimeWindows } from '../history/health-history.types';
+import type {
+  HealthCheckHistorySummary,
+  HealthUptimeWindows,
+} from '../history/health-history.types';
 import { NAME_PATTERN } from '../options/option-rules';
 import type {
   GroupReason,

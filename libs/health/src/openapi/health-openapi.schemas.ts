@@ -275,7 +275,8 @@ const FLEET_INSTANCE = {
               uptime24hPercent: {
                 type: 'number',
                 nullable: true,
-                description: 'Percent of the last 24 hours spent up on this replica (with history).',
+                description:
+                  'Percent of the last 24 hours spent up on this replica (with history).',
               },
               message: { type: 'string' },
             },
@@ -359,7 +360,7 @@ const SUBJECT_HISTORY_PROPERTIES = {
   },
   buckets: {
     type: 'object',
-    description: 'The window\'s time buckets, oldest first, one array entry per bucket.',
+    description: "The window's time buckets, oldest first, one array entry per bucket.",
     required: ['from', 'bucketMs', 'count', 'worst', 'upMs', 'degradedMs', 'downMs'],
     properties: {
       from: TIME,
