@@ -16,6 +16,8 @@ const HEALTH_ROUTES = [
   '/health/dashboard',
   '/health/metrics',
   '/health/fleet',
+  '/health/history',
+  '/health/history/database?window=24h',
   '/livez',
   '/readyz',
   '/startupz',

@@ -166,9 +166,25 @@ describe.each(HTTP_ADAPTERS)('on %s, the OpenAPI document of the example app', (
 
     const details = responsesOf('/health')['200'].content ?? {};
     const { body: full } = await app.get('/health').expect(200);
-    expect(
-      fits(full as Record<string, unknown>, resolved(details['application/json'].schema.oneOf![0])),
-    ).toBe(true);
+    const detailsSchema = resolved(details['application/json'].schema.oneOf![0]);
+    expect(fits(full as Record<string, unknown>, detailsSchema)).toBe(true);
+    // Each check, with its uptime, lastUp and lastDown (history is on by default).
+    const checkSchema = (detailsSchema.properties?.checks as { additionalProperties: Schema })
+      .additionalProperties;
+    const database = (full as { checks: Record<string, Record<string, unknown>> }).checks.database;
+    expect(Object.keys(database)).toEqual(expect.arrayContaining(['uptime', 'lastUp', 'lastDown']));
+    expect(fits(database, checkSchema)).toBe(true);
+
+    const history = responsesOf('/health/history')['200'].content ?? {};
+    const { body: all } = await app.get('/health/history?window=24h').expect(200);
+    expect(fits(all as Record<string, unknown>, resolved(history['application/json'].schema))).toBe(
+      true,
+    );
+    const one = responsesOf('/health/history/{indicator}')['200'].content ?? {};
+    const { body: single } = await app.get('/health/history/database').expect(200);
+    expect(fits(single as Record<string, unknown>, resolved(one['application/json'].schema))).toBe(
+      true,
+    );
   });
 
   it('is a valid OpenAPI document, every $ref resolved (@seriousme/openapi-schema-validator)', async () => {

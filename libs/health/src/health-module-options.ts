@@ -45,6 +45,12 @@ import {
   type HealthFleetOptions,
   type ResolvedFleetOptions,
 } from './fleet/fleet.options';
+import {
+  resolveHistoryOptions,
+  validateHistoryOptions,
+  type HealthHistoryOptions,
+  type ResolvedHistoryOptions,
+} from './history/health-history.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -176,6 +182,18 @@ export interface HealthModuleOptions {
    * @example `fleet: { redis: 'redis://redis:6379', service: 'orders-api', instance: process.env.POD_NAME }`
    */
   fleet?: HealthFleetOptions;
+  /**
+   * History and uptime, in memory and bounded: per indicator and group, the last transitions and
+   * every run folded into time buckets (runs, failures, worst status, latency min / p50 / p95 /
+   * max, time in each status), for `GET /<path>/history` (details policy: callers it does not
+   * admit see statuses only), the uptime and `lastUp` / `lastDown` of each indicator in
+   * `GET /<path>`, and, with `fleet`, each replica's uptime in its snapshot. A reader of the
+   * state: it never runs a check. `false` turns it off (the route answers 404, or is not mapped
+   * with `forRoot`). See {@link HealthHistoryOptions}.
+   * @default true (1-minute buckets over 24 hours, 100 transitions: 61 KB per indicator)
+   * @example `history: { bucketMs: 300_000, retentionMs: 604_800_000 }` (5-minute buckets, 7 days)
+   */
+  history?: boolean | HealthHistoryOptions;
   /**
    * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
    * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
@@ -355,6 +373,8 @@ export interface ResolvedHealthModuleOptions {
   readonly reminderIntervalMs: number;
   readonly metrics: ResolvedHealthMetricsOptions;
   readonly fleet: ResolvedFleetOptions | undefined;
+  /** `undefined` when history is off. */
+  readonly history: ResolvedHistoryOptions | undefined;
   readonly stream: Required<HealthStreamOptions>;
   readonly indicators: readonly BuiltInIndicator[];
   readonly details: HealthDetailsMode;
@@ -553,6 +573,7 @@ export function resolveHealthModuleOptions(
     reminderIntervalMs: options?.reminderIntervalMs ?? HEALTH_MODULE_DEFAULTS.reminderIntervalMs,
     metrics: resolveMetricsOptions(options?.metrics),
     fleet: resolveFleetOptions(options?.fleet),
+    history: resolveHistoryOptions(options?.history),
     stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
     indicators: [...(options?.indicators ?? [])],
     details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
@@ -568,8 +589,8 @@ const INDICATORS_RULE =
   'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
 
 /**
- * Validates module options. `indicators`, `logger`, `metrics` and `fleet` are checked apart from the
- * class-validator schema: they hold clients and instances (a LoggerService, a prom-client
+ * Validates module options. `indicators`, `logger`, `metrics`, `fleet` and `history` are checked
+ * apart from the class-validator schema: they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
  * @internal
@@ -595,7 +616,7 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, fleet, ...rest } = raw as Record<string, unknown>;
+  const { indicators, logger, metrics, fleet, history, ...rest } = raw as Record<string, unknown>;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
   const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
@@ -608,12 +629,15 @@ export function validateModuleOptions(raw: unknown): {
   problems.push(...metricsOption.problems);
   const fleetOption = validateFleetOptions(fleet);
   problems.push(...fleetOption.problems);
+  const historyOption = validateHistoryOptions(history);
+  problems.push(...historyOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
     ...(logging === undefined ? {} : { logger: logging }),
     ...(metricsOption.value === undefined ? {} : { metrics: metricsOption.value }),
     ...(fleetOption.value === undefined ? {} : { fleet: fleetOption.value }),
+    ...(historyOption.value === undefined ? {} : { history: historyOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

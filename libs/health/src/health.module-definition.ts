@@ -14,6 +14,8 @@ import { createStreamController } from './stream/health-stream.controller';
 import { documentHealthControllers } from './openapi/health-openapi';
 import { createMetricsController } from './metrics/health-metrics.controller';
 import { createFleetController } from './fleet/fleet.controller';
+import { createHistoryController } from './history/health-history.controller';
+import { validateHistoryOptions } from './history/health-history.options';
 import {
   resolveMetricsOptions,
   validateMetricsOptions,
@@ -79,6 +81,7 @@ export const {
             createStreamController(route.path),
             ...(servesMetrics(definition.providers) ? [createMetricsController(route.path)] : []),
             ...(servesFleet(definition.providers) ? [createFleetController(route.path)] : []),
+            ...(servesHistory(definition.providers) ? [createHistoryController(route.path)] : []),
             ...(route.dashboard ? [createDashboardController(route.path)] : []),
           ]),
           route.decorators,
@@ -123,6 +126,22 @@ export function servesFleet(providers: readonly Provider[] | undefined): boolean
   if (!given) return true;
   const options = given.useValue as { fleet?: unknown } | undefined;
   return options?.fleet !== undefined;
+}
+
+/**
+ * Whether the module may serve `GET /<path>/history` and `/<path>/history/:indicator`: with
+ * `forRoot`, unless its options turn history off (`history: false`, or `"false"`); with
+ * `forRootAsync` the routes are mapped, and answer 404 when history is off.
+ *
+ * @internal
+ */
+export function servesHistory(providers: readonly Provider[] | undefined): boolean {
+  const given = givenOptions(providers);
+  if (!given) return true;
+  const options = given.useValue as { history?: unknown } | undefined;
+  const { problems, value } = validateHistoryOptions(options?.history);
+  if (problems.length > 0) return true; // the boot fails with the problems
+  return value !== false;
 }
 
 /** The options provider of `forRoot` (a value), or `undefined` with `forRootAsync`. */

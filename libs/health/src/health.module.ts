@@ -35,6 +35,7 @@ import { FleetConnection } from './fleet/fleet-connection';
 import { FleetPublisher } from './fleet/fleet-publisher';
 import { FleetReader } from './fleet/fleet-reader';
 import { FleetStreamService } from './fleet/fleet-stream.service';
+import { HealthHistory } from './history/health-history.service';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -93,7 +94,8 @@ function importsHealthModule(entry: unknown): boolean {
  *
  * Providers to inject: `HealthRegistry`, `HealthStateStore`, `HealthDetailsPolicy` (who sees
  * details), `HealthShutdown` (the graceful shutdown: readiness down, `shutdownDelayMs`, then
- * close) and `HealthMetrics` (the Prometheus registry, with `metrics`). Methods marked
+ * close), `HealthMetrics` (the Prometheus registry, with `metrics`) and `HealthHistory` (uptime
+ * and transitions, with `history`, on by default). Methods marked
  * `@OnHealthChange()` on any provider are called on every transition they match.
  *
  * @example
@@ -162,8 +164,16 @@ function importsHealthModule(entry: unknown): boolean {
     FleetPublisher,
     FleetReader,
     FleetStreamService,
+    HealthHistory,
   ],
-  exports: [HealthRegistry, HealthStateStore, HealthDetailsPolicy, HealthShutdown, HealthMetrics],
+  exports: [
+    HealthRegistry,
+    HealthStateStore,
+    HealthDetailsPolicy,
+    HealthShutdown,
+    HealthMetrics,
+    HealthHistory,
+  ],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {
   /**

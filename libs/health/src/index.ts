@@ -111,6 +111,23 @@ export {
   type FleetUnavailableBody,
 } from './fleet';
 export {
+  HealthHistory,
+  HEALTH_HISTORY_DEFAULTS,
+  HEALTH_HISTORY_WINDOWS,
+  type HealthHistoryOptions,
+  type HealthHistoryWindow,
+  type HealthUptime,
+  type HealthUptimeWindows,
+  type HealthHistoryTransition,
+  type HealthBucketLatency,
+  type HealthHistoryBuckets,
+  type HealthStreak,
+  type HealthSubjectHistory,
+  type HealthHistoryBody,
+  type HealthIndicatorHistoryBody,
+  type HealthCheckHistorySummary,
+} from './history';
+export {
   HealthModuleError,
   InvalidHealthModuleOptionsError,
   InvalidHealthIndicatorOptionsError,

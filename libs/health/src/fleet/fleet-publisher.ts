@@ -10,6 +10,7 @@ import { HealthStateStore } from '../engine/health-state.store';
 import type { HealthChangeEvent } from '../engine/health-state.types';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
+import { HealthHistory } from '../history/health-history.service';
 import { HealthLogger } from '../logging/health-logger';
 import { FleetConnection, type FleetMulti } from './fleet-connection';
 import { withDeadline } from './fleet-deadline';
@@ -80,6 +81,7 @@ export class FleetPublisher
     private readonly connection: FleetConnection,
     private readonly logger: HealthLogger,
     @Inject(HEALTH_RESOLVED_OPTIONS) options: ResolvedHealthModuleOptions,
+    private readonly history: HealthHistory,
   ) {
     this.fleet = options.fleet;
   }
@@ -213,6 +215,7 @@ export class FleetPublisher
       this.seq,
       this.terminating,
       now,
+      this.history.enabled ? (name) => this.uptimeOf(name, now.getTime()) : undefined,
     );
     const multi = redis
       .multi()
@@ -229,6 +232,13 @@ export class FleetPublisher
         this.schedule();
       }
     });
+  }
+
+  /** One check's uptime over 1 h and 24 h, for the snapshot. */
+  private uptimeOf(name: string, now: number) {
+    const uptime = this.history.summary(name, now)?.uptime;
+    if (!uptime) return undefined;
+    return { uptime1hPercent: uptime['1h'].up, uptime24hPercent: uptime['24h'].up };
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { HealthSnapshot, IndicatorState } from '../engine/health-state.types';
 import { fleetSnapshotJson, MAX_SNAPSHOT_BYTES } from './fleet-snapshot';
+import { withheldInstance } from './fleet-shown';
 import type { FleetInstanceSnapshot } from './fleet.types';
 
 const IDENTITY = {
@@ -119,6 +120,50 @@ describe('the published snapshot', () => {
       truncated: true,
       checks: {},
       groups: { readiness: { status: 'up' } },
+    });
+  });
+
+  it("carries each check's uptime over 1 h and 24 h, kept when messages go for the cap", () => {
+    const uptime = (name: string) =>
+      name === 'database' ? { uptime1hPercent: 98.5, uptime24hPercent: 99.931 } : undefined;
+    const snapshot = parse(
+      fleetSnapshotJson(IDENTITY, state([indicator('database', 'slow')]), 1, false, NOW, uptime),
+    );
+    expect(snapshot.checks.database).toEqual({
+      status: 'down',
+      since: '2026-12-06T09:59:00.000Z',
+      durationMs: 12.3,
+      uptime1hPercent: 98.5,
+      uptime24hPercent: 99.931,
+      message: 'slow',
+    });
+    const long = 'x'.repeat(290);
+    const many = Array.from({ length: 80 }, (_, index) => indicator(`check-${index}`, long));
+    const all = () => ({ uptime1hPercent: 100, uptime24hPercent: null });
+    const capped = parse(fleetSnapshotJson(IDENTITY, state(many), 1, false, NOW, all));
+    expect(capped.truncated).toBe(true);
+    expect(capped.checks['check-0']).toEqual({
+      status: 'down',
+      since: '2026-12-06T09:59:00.000Z',
+      durationMs: 12.3,
+      uptime1hPercent: 100,
+      uptime24hPercent: null,
+    });
+    // A caller the details policy does not admit sees statuses only.
+    const shown = withheldInstance({
+      instance: 'orders-1',
+      status: 'up',
+      ready: true,
+      lastSeen: NOW.toISOString(),
+      ageMs: 0,
+      stale: false,
+      terminating: false,
+      snapshot,
+    });
+    expect(shown.snapshot?.checks.database).toEqual({
+      status: 'down',
+      since: '2026-12-06T09:59:00.000Z',
+      durationMs: null,
     });
   });
 });

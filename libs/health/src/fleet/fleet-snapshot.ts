@@ -16,13 +16,20 @@ export interface FleetIdentity {
   readonly startedAt: string;
 }
 
+/** A replica's uptime percentages of one indicator (see {@link FleetCheckSnapshot}). @internal */
+export interface FleetCheckUptime {
+  readonly uptime1hPercent: number | null;
+  readonly uptime24hPercent: number | null;
+}
+
 /** The most bytes of one published snapshot: the cap of one indicator's data. @internal */
 export const MAX_SNAPSHOT_BYTES = MAX_DATA_BYTES;
 
 /**
- * The JSON a replica publishes, from its state: statuses, since, latency and messages (already
- * sanitized and redacted by the engine), never data. Within {@link MAX_SNAPSHOT_BYTES}: past it,
- * messages are left out, then checks (the groups and counts stay), and `truncated` says so.
+ * The JSON a replica publishes, from its state: statuses, since, latency, messages (already
+ * sanitized and redacted by the engine) and, with history on, each check's uptime over 1 h and
+ * 24 h (`uptime`); never data. Within {@link MAX_SNAPSHOT_BYTES}: past it, messages are left
+ * out, then checks (the groups and counts stay), and `truncated` says so.
  *
  * @internal
  */
@@ -32,6 +39,7 @@ export function fleetSnapshotJson(
   seq: number,
   terminating: boolean,
   now: Date,
+  uptime?: (name: string) => FleetCheckUptime | undefined,
 ): string {
   const groups: Record<string, FleetGroupSnapshot> = {};
   for (const [name, group] of Object.entries(state.groups)) {
@@ -45,6 +53,7 @@ export function fleetSnapshotJson(
       status: check.status,
       since: check.since,
       durationMs: check.durationMs === null ? null : Math.round(check.durationMs * 10) / 10,
+      ...uptime?.(name),
       ...(check.message === null ? {} : { message: check.message }),
     };
   }
@@ -74,7 +83,9 @@ export function fleetSnapshotJson(
   if (Buffer.byteLength(json) <= MAX_SNAPSHOT_BYTES) return json;
   const bare: Record<string, FleetCheckSnapshot> = {};
   for (const [name, check] of Object.entries(checks)) {
-    bare[name] = { status: check.status, since: check.since, durationMs: check.durationMs };
+    const kept: FleetCheckSnapshot = { ...check };
+    delete (kept as { message?: string }).message;
+    bare[name] = kept;
   }
   const withoutMessages = JSON.stringify({ ...snapshot, checks: bare, truncated: true });
   if (Buffer.byteLength(withoutMessages) <= MAX_SNAPSHOT_BYTES) return withoutMessages;

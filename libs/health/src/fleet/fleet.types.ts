@@ -18,7 +18,10 @@ export interface FleetGroupSnapshot {
   readonly reason?: GroupReason;
 }
 
-/** One indicator of a replica, as published: what the details policy's `'always'` shows. */
+/**
+ * One indicator of a replica, as published: what the details policy's `'always'` shows, and
+ * its uptime on that replica when the replica keeps history.
+ */
 export interface FleetCheckSnapshot {
   /** The indicator's effective status. */
   readonly status: IndicatorStatus;
@@ -29,6 +32,15 @@ export interface FleetCheckSnapshot {
    * admitted to details).
    */
   readonly durationMs: number | null;
+  /**
+   * Percent of the last hour it spent `up` on this replica (of the time observed; three
+   * decimals), or `null` before its first result. Present when the replica keeps history (the
+   * `history` option, on by default) and for callers admitted to details; kept when messages
+   * are left out for the byte cap.
+   */
+  readonly uptime1hPercent?: number | null;
+  /** Percent of the last 24 hours it spent `up` on this replica, or `null`; as `uptime1hPercent`. */
+  readonly uptime24hPercent?: number | null;
   /**
    * Message of its last run, sanitized and redacted as the engine records it; absent for a caller
    * not admitted to details.

@@ -14,6 +14,7 @@ describe('healthPrefixExclusions', () => {
       '/health/metrics',
       '/health/fleet',
       '/health/fleet/stream',
+      '/health/history{/:indicator}',
       '/livez{/:check}',
       '/readyz{/:check}',
       '/startupz{/:check}',
@@ -29,7 +30,7 @@ describe('healthPrefixExclusions', () => {
   it('returns a new array each time', () => {
     const first = healthPrefixExclusions();
     first.length = 0;
-    expect(healthPrefixExclusions()).toHaveLength(13);
+    expect(healthPrefixExclusions()).toHaveLength(14);
   });
 
   it('rejects a path the module would reject, naming it', () => {

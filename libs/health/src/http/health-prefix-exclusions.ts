@@ -7,7 +7,8 @@ import { findOptionProblems } from '../options/validate-options';
  * module outside the app's global prefix, where a Kubernetes manifest points: `GET /<path>`,
  * `/<path>/live`, `/ready`, `/startup` and their per-check routes (`/<path>/ready/:check`),
  * `/<path>/group/:name` and `/<path>/group/:name/:check`, `/<path>/stream`, `/<path>/dashboard`,
- * `/<path>/metrics`, `/<path>/fleet`, `/<path>/fleet/stream`, and the aliases `/livez`,
+ * `/<path>/metrics`, `/<path>/fleet`, `/<path>/fleet/stream`, `/<path>/history` and
+ * `/<path>/history/:indicator`, and the aliases `/livez`,
  * `/readyz`, `/startupz` with their per-check routes.
  * The app's other routes keep the prefix, also those of its own controllers under `/<path>`.
  *
@@ -60,6 +61,7 @@ export function healthPrefixExclusions(path: string = HEALTH_MODULE_DEFAULTS.pat
     `${base}/metrics`,
     `${base}/fleet`,
     `${base}/fleet/stream`,
+    `${base}/history{/:indicator}`,
     '/livez{/:check}',
     '/readyz{/:check}',
     '/startupz{/:check}',

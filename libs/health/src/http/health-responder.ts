@@ -12,6 +12,7 @@ import { httpStatusFor, type ResolvedHealthModuleOptions } from '../health-modul
 import { HealthFormatter, type FormattedBody } from '../formats/health-formatter';
 import { HealthFastPath } from '../fast-path/health-fast-path';
 import { PROBE_CONTENT_TYPE, ProbeBodyCache } from '../fast-path/probe-body.cache';
+import { HealthHistory } from '../history/health-history.service';
 import { FreshRuns } from './fresh-runs';
 import type { HealthDetailsQuery, HealthProbeQuery } from './health-probe.query';
 import { NO_QUERY } from './health-query.pipe';
@@ -83,6 +84,7 @@ export class HealthResponder implements OnApplicationBootstrap {
     private readonly fastPath: HealthFastPath,
     private readonly bodies: ProbeBodyCache,
     private readonly appConfig: ApplicationConfig,
+    private readonly history: HealthHistory,
   ) {
     this.freshRuns = new FreshRuns(options.freshMinIntervalMs);
   }
@@ -152,7 +154,11 @@ export class HealthResponder implements OnApplicationBootstrap {
   private detailsBody(admitted: boolean, call: HealthCall): HealthDetailsBody | FormattedBody {
     const snapshot = this.state.snapshot();
     const format = this.formatter.negotiate(null, call.request);
-    if (format === 'default') return toDetailsBody(snapshot, admitted);
+    if (format === 'default') {
+      if (!admitted || !this.history.enabled) return toDetailsBody(snapshot, admitted);
+      const now = Date.now();
+      return toDetailsBody(snapshot, admitted, (name) => this.history.summary(name, now));
+    }
     const { code, body } = this.formatter.details(format, snapshot, admitted, call.response);
     this.setStatus(call.response, code);
     return body;

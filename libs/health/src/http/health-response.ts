@@ -1,4 +1,8 @@
 import type { HealthStatus, IndicatorStatus } from '../check';
+import type {
+  HealthCheckHistorySummary,
+  HealthUptimeWindows,
+} from '../history/health-history.types';
 import { NAME_PATTERN } from '../options/option-rules';
 import type {
   GroupReason,
@@ -72,7 +76,23 @@ export interface HealthCheckDetails {
   readonly message?: string;
   /** Data of the last run; only for callers the details policy admits. */
   readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * Uptime over the last hour and the last 24 hours: `{ '1h': { up, upOrDegraded }, '24h': … }`,
+   * percentages of the time observed (see `HealthHistory`); only with `history` on, for callers
+   * the details policy admits.
+   */
+  readonly uptime?: HealthUptimeWindows;
+  /**
+   * ISO-8601: the last time its effective status was `up` (the answer's time while it is up), or
+   * `null`; only with `history` on, for callers the details policy admits.
+   */
+  readonly lastUp?: string | null;
+  /** ISO-8601: the last time its effective status was `down`, or `null`; as `lastUp`. */
+  readonly lastDown?: string | null;
 }
+
+/** The history figures of an indicator for `GET /<path>`, by name. @internal */
+export type CheckHistoryLookup = (name: string) => HealthCheckHistorySummary | undefined;
 
 /**
  * The body of `GET /health`: every indicator with its data and timings, every group, and process
@@ -167,7 +187,11 @@ export function toProbeBody(
  *
  * @internal
  */
-export function toCheckDetails(state: IndicatorState, admitted = true): HealthCheckDetails {
+export function toCheckDetails(
+  state: IndicatorState,
+  admitted = true,
+  history?: CheckHistoryLookup,
+): HealthCheckDetails {
   const details: HealthCheckDetails = {
     status: state.status,
     observed: state.observed,
@@ -184,18 +208,25 @@ export function toCheckDetails(state: IndicatorState, admitted = true): HealthCh
   if (!admitted) return details;
   if (state.message !== null) Object.assign(details, { message: state.message });
   if (state.data !== null) Object.assign(details, { data: state.data });
+  const summary = history?.(state.name);
+  if (summary) Object.assign(details, summary);
   return details;
 }
 
 /**
- * The body of `GET /health`; without messages, data and process facts unless `admitted`.
+ * The body of `GET /health`; without messages, data, process facts and history figures unless
+ * `admitted`. `history` gives each indicator's uptime, `lastUp` and `lastDown` (history on).
  *
  * @internal
  */
-export function toDetailsBody(snapshot: HealthSnapshot, admitted = true): HealthDetailsBody {
+export function toDetailsBody(
+  snapshot: HealthSnapshot,
+  admitted = true,
+  history?: CheckHistoryLookup,
+): HealthDetailsBody {
   const checks: Record<string, HealthCheckDetails> = {};
   for (const [name, state] of Object.entries(snapshot.checks)) {
-    checks[name] = toCheckDetails(state, admitted);
+    checks[name] = toCheckDetails(state, admitted, history);
   }
   const groups: Record<string, { status: HealthStatus; since: string; reason?: GroupReason }> = {};
   for (const [name, group] of Object.entries(snapshot.groups)) {

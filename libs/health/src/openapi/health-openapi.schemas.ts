@@ -18,6 +18,21 @@ const REASON = {
 const TIME = { type: 'string', format: 'date-time' } as const;
 const NULLABLE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;
 
+const PERCENT = { type: 'number', nullable: true, minimum: 0, maximum: 100 } as const;
+const UPTIME = {
+  type: 'object',
+  required: ['up', 'upOrDegraded'],
+  properties: {
+    up: { ...PERCENT, description: 'Percent of the observed time spent up; null if none.' },
+    upOrDegraded: { ...PERCENT, description: 'Percent spent up or degraded; null if none.' },
+  },
+} as const;
+const UPTIME_WINDOWS = {
+  type: 'object',
+  required: ['1h', '24h'],
+  properties: { '1h': UPTIME, '24h': UPTIME },
+} as const;
+
 /** `HealthProbeBody`: a probe's answer in the module's own format. @internal */
 export const PROBE_BODY_SCHEMA: OpenApiSchema = {
   title: 'HealthProbeBody',
@@ -73,6 +88,15 @@ export const DETAILS_BODY_SCHEMA: OpenApiSchema = {
             type: 'object',
             additionalProperties: true,
             description: 'Only for callers the details policy admits.',
+          },
+          uptime: { ...UPTIME_WINDOWS, description: 'With history on, for admitted callers.' },
+          lastUp: {
+            ...NULLABLE_TIME,
+            description: 'The last time it was up (with history on, for admitted callers).',
+          },
+          lastDown: {
+            ...NULLABLE_TIME,
+            description: 'The last time it was down (with history on, for admitted callers).',
           },
         },
       },
@@ -243,6 +267,17 @@ const FLEET_INSTANCE = {
               status: INDICATOR_STATUS,
               since: TIME,
               durationMs: { type: 'number', nullable: true },
+              uptime1hPercent: {
+                type: 'number',
+                nullable: true,
+                description: 'Percent of the last hour spent up on this replica (with history).',
+              },
+              uptime24hPercent: {
+                type: 'number',
+                nullable: true,
+                description:
+                  'Percent of the last 24 hours spent up on this replica (with history).',
+              },
               message: { type: 'string' },
             },
           },
@@ -288,5 +323,114 @@ export const FLEET_VIEW_SCHEMA: OpenApiSchema = {
       },
     },
     instances: { type: 'array', items: FLEET_INSTANCE },
+  },
+};
+
+const NUMBERS = { type: 'array', items: { type: 'number' } } as const;
+
+const SUBJECT_HISTORY_PROPERTIES = {
+  status: INDICATOR_STATUS,
+  streak: {
+    type: 'object',
+    required: ['status', 'since', 'durationMs'],
+    properties: { status: INDICATOR_STATUS, since: TIME, durationMs: { type: 'number' } },
+  },
+  uptime: UPTIME_WINDOWS,
+  lastUp: NULLABLE_TIME,
+  lastDown: NULLABLE_TIME,
+  mttrMs: {
+    type: 'number',
+    nullable: true,
+    description: 'Mean duration of the down periods that ended in the window.',
+  },
+  recoveries: { type: 'integer', description: 'Down periods that ended in the window.' },
+  transitions: {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['from', 'to', 'at', 'durationMs'],
+      properties: {
+        from: INDICATOR_STATUS,
+        to: INDICATOR_STATUS,
+        at: TIME,
+        durationMs: { type: 'number', description: 'Time spent in the status left.' },
+        message: { type: 'string', nullable: true },
+      },
+    },
+  },
+  buckets: {
+    type: 'object',
+    description: "The window's time buckets, oldest first, one array entry per bucket.",
+    required: ['from', 'bucketMs', 'count', 'worst', 'upMs', 'degradedMs', 'downMs'],
+    properties: {
+      from: TIME,
+      bucketMs: { type: 'integer' },
+      count: { type: 'integer' },
+      runs: NUMBERS,
+      failures: NUMBERS,
+      worst: { type: 'array', items: { ...STATUS, nullable: true } },
+      latencyMs: {
+        type: 'array',
+        items: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            min: { type: 'number' },
+            p50: { type: 'number' },
+            p95: { type: 'number' },
+            max: { type: 'number' },
+          },
+        },
+      },
+      upMs: NUMBERS,
+      degradedMs: NUMBERS,
+      downMs: NUMBERS,
+    },
+  },
+} as const;
+
+const SUBJECT_HISTORY = {
+  type: 'object',
+  required: ['status', 'streak'],
+  description: 'Status and streak only for callers the details policy does not admit.',
+  properties: SUBJECT_HISTORY_PROPERTIES,
+} as const;
+
+const HISTORY_WINDOW = { type: 'string', enum: ['1h', '24h'] } as const;
+const HISTORY_DETAILS = { type: 'string', enum: ['full', 'withheld'] } as const;
+
+/** `HealthHistoryBody`: `GET /<path>/history`. @internal */
+export const HISTORY_BODY_SCHEMA: OpenApiSchema = {
+  title: 'HealthHistoryBody',
+  type: 'object',
+  required: ['timestamp', 'window', 'details', 'indicators', 'groups'],
+  properties: {
+    timestamp: TIME,
+    window: HISTORY_WINDOW,
+    details: HISTORY_DETAILS,
+    indicators: { type: 'object', additionalProperties: SUBJECT_HISTORY },
+    groups: { type: 'object', additionalProperties: SUBJECT_HISTORY },
+  },
+};
+
+/** `HealthIndicatorHistoryBody`: `GET /<path>/history/:indicator`. @internal */
+export const INDICATOR_HISTORY_BODY_SCHEMA: OpenApiSchema = {
+  title: 'HealthIndicatorHistoryBody',
+  type: 'object',
+  required: ['name', 'timestamp', 'window', 'details', 'status', 'streak'],
+  properties: {
+    name: { type: 'string' },
+    timestamp: TIME,
+    window: HISTORY_WINDOW,
+    details: HISTORY_DETAILS,
+    // Without the nested `required` lists: swagger reads `required` on a component's own
+    // properties as a flag of the property.
+    ...Object.fromEntries(
+      Object.entries(SUBJECT_HISTORY_PROPERTIES).map(([key, schema]) => {
+        const rest: Record<string, unknown> = { ...schema };
+        delete rest.required;
+        return [key, rest];
+      }),
+    ),
   },
 };

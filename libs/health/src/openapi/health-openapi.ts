@@ -7,6 +7,8 @@ import {
   ERROR_BODY_SCHEMA,
   FLEET_VIEW_SCHEMA,
   HEALTH_JSON_BODY_SCHEMA,
+  HISTORY_BODY_SCHEMA,
+  INDICATOR_HISTORY_BODY_SCHEMA,
   PROBE_BODY_SCHEMA,
   TERMINUS_BODY_SCHEMA,
   type OpenApiSchema,
@@ -71,6 +73,8 @@ export const HEALTH_OPENAPI_SCHEMAS: Readonly<Record<string, OpenApiSchema>> = {
   HealthJsonDraftResponse: HEALTH_JSON_BODY_SCHEMA,
   HealthErrorResponse: ERROR_BODY_SCHEMA,
   HealthFleetResponse: FLEET_VIEW_SCHEMA,
+  HealthHistoryResponse: HISTORY_BODY_SCHEMA,
+  HealthIndicatorHistoryResponse: INDICATOR_HISTORY_BODY_SCHEMA,
 };
 
 type SchemaName = keyof typeof HEALTH_OPENAPI_SCHEMAS;
@@ -336,6 +340,45 @@ const FLEET_STREAM_DOC: RouteDoc = {
   params: [],
 };
 
+const WINDOW_QUERY = {
+  name: 'window',
+  required: false,
+  enum: ['1h', '24h'],
+  description: 'The window of the buckets, transitions and MTTR (default 1h).',
+};
+
+const HISTORY_DOC: RouteDoc = {
+  summary: 'Uptime, transitions and time buckets of every indicator and group (with `history`)',
+  responses: [
+    {
+      status: 200,
+      description:
+        'The history; each indicator\'s and group\'s status and streak only (`details: "withheld"`) for callers the details policy does not admit.',
+      content: content({ [JSON_MEDIA_TYPE]: ref('HealthHistoryResponse') }),
+    },
+    BAD_QUERY,
+    NOT_FOUND('endpoint: history is off'),
+  ],
+  queries: [WINDOW_QUERY],
+  params: [],
+};
+
+const INDICATOR_HISTORY_DOC: RouteDoc = {
+  summary: 'Uptime, transitions and time buckets of one indicator (with `history`)',
+  responses: [
+    {
+      status: 200,
+      description:
+        'The indicator\'s history; status and streak only (`details: "withheld"`) for callers the details policy does not admit.',
+      content: content({ [JSON_MEDIA_TYPE]: ref('HealthIndicatorHistoryResponse') }),
+    },
+    BAD_QUERY,
+    NOT_FOUND('indicator, or history is off'),
+  ],
+  queries: [WINDOW_QUERY],
+  params: [{ name: 'indicator', description: 'An indicator name.' }],
+};
+
 /** The documentation of each handler of the module's controllers, by method name. */
 const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   details: DETAILS_DOC,
@@ -358,6 +401,8 @@ const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   scrape: METRICS_DOC,
   fleetView: FLEET_DOC,
   fleetStream: FLEET_STREAM_DOC,
+  allHistory: HISTORY_DOC,
+  indicatorHistory: INDICATOR_HISTORY_DOC,
 };
 
 /**
