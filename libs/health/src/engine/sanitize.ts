@@ -159,6 +159,9 @@ function redactUrlParameter(match: string, lead: string, name: string, value: st
   if (kind === null || value === '' || (kind === 'text' && COUNT_OR_FLAG.test(value))) {
     return match;
   }
+  // Redacted already (by the key=value rule: `?password=<)` → `?password=***)`): what follows
+  // the marker is the text's own, so redacting again changes nothing.
+  if (value.startsWith(REDACTED)) return match;
   return `${lead}${name}=${REDACTED}`;
 }
 
