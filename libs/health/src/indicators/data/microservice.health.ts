@@ -374,13 +374,15 @@ function hasStatus(value: unknown): boolean {
  * import { ClientsModule, Transport, type ClientProxy } from '@nestjs/microservices';
  * import { HealthModule, microserviceIndicator } from 'nest-health';
  *
+ * const Clients = ClientsModule.register([
+ *   { name: 'ORDERS', transport: Transport.NATS, options: { servers: ['nats://127.0.0.1:4222'] } },
+ * ]);
+ *
  * @Module({
  *   imports: [
- *     ClientsModule.register([
- *       { name: 'ORDERS', transport: Transport.NATS, options: { servers: ['nats://127.0.0.1:4222'] } },
- *     ]),
+ *     Clients,
  *     HealthModule.forRootAsync({
- *       imports: [ClientsModule],
+ *       imports: [Clients],
  *       inject: ['ORDERS'],
  *       useFactory: (orders: ClientProxy) => ({
  *         indicators: [microserviceIndicator(orders, { name: 'orders' })],
