@@ -14,6 +14,7 @@ import {
   hasMethods,
   IsUpperThreshold,
   kindOf,
+  noop,
   onAbort,
   prepareOptions,
   requireArgument,
@@ -190,9 +191,10 @@ export class MicroserviceHealthIndicator extends BuiltInHealthIndicator {
           await abortable(client.connect(), signal);
         } catch (error) {
           if (signal.aborted) throw error;
+          const now = this.latest ?? status;
           return down(
-            `not connected (${status ?? 'no status yet'}): ${toError(error).message || 'connect failed'}`,
-            { status: this.latest ?? null },
+            `not connected (${now ?? 'no status yet'}): ${toError(error).message || 'connect failed'}`,
+            { status: now ?? null },
           );
         }
       }
@@ -273,6 +275,7 @@ export class MicroserviceHealthIndicator extends BuiltInHealthIndicator {
     const reply = await new Promise<{ value?: unknown }>((resolve, reject) => {
       let subscription: MicroserviceUnsubscribable | undefined;
       let done = false;
+      let stopListening = noop;
       const finish = (settle: () => void) => {
         if (done) return;
         done = true;
@@ -280,7 +283,7 @@ export class MicroserviceHealthIndicator extends BuiltInHealthIndicator {
         subscription?.unsubscribe();
         settle();
       };
-      const stopListening = onAbort(signal, () => finish(() => reject(abortReason(signal))));
+      stopListening = onAbort(signal, () => finish(() => reject(abortReason(signal))));
       if (done) return;
       try {
         subscription = client.send(send.pattern, 'data' in send ? send.data : {}).subscribe({
