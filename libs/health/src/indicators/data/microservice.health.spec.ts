@@ -430,6 +430,25 @@ describe('microserviceIndicator (real transports)', () => {
     });
   });
 
+  it('RMQ to a closed port: down with the reason, never the URL and its password', async () => {
+    const port = await closedPort();
+    const proxy = client(Transport.RMQ, {
+      urls: [`amqp://guest:s3cret-pass@127.0.0.1:${port}`],
+      queue: RMQ_QUEUE,
+    });
+    const indicator = microserviceIndicator(proxy);
+    const result = await checkOnce(indicator, 5_000);
+    expect(result).toMatchObject({
+      status: 'down',
+      message: expect.stringMatching(
+        /^not connected \((no status yet|disconnected)\): connect ECONNREFUSED/,
+      ),
+    });
+    expect([null, 'disconnected']).toContain(result.data?.status);
+    expect(JSON.stringify(result)).not.toContain('s3cret');
+    await indicator.close();
+  });
+
   describe('arguments', () => {
     it('refuses what has no status observable, and client-only options for a server', async () => {
       expect(() => microserviceIndicator({} as never)).toThrow(InvalidHealthIndicatorOptionsError);

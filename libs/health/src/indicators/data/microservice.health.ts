@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { degraded, down, type HealthCheckContext, type HealthCheckResult } from '../../check';
 import { HealthIndicatorOptionsSchema } from '../../decorators/health-indicator.options';
+import { messageFromError } from '../../engine/sanitize';
 import { InvalidHealthIndicatorOptionsError } from '../../errors';
 import { BooleanOption, isPlainObject } from '../../options/option-rules';
 import {
@@ -193,8 +194,10 @@ export class MicroserviceHealthIndicator extends BuiltInHealthIndicator {
           if (signal.aborted) throw error;
           const now = this.latest ?? status;
           return down(
-            `not connected (${now ?? 'no status yet'}): ${toError(error).message || 'connect failed'}`,
-            { status: now ?? null },
+            `not connected (${now ?? 'no status yet'}): ${messageFromError(transportError(error))}`,
+            {
+              status: now ?? null,
+            },
           );
         }
       }
@@ -288,7 +291,7 @@ export class MicroserviceHealthIndicator extends BuiltInHealthIndicator {
       try {
         subscription = client.send(send.pattern, 'data' in send ? send.data : {}).subscribe({
           next: (value) => finish(() => resolve({ value })),
-          error: (error) => finish(() => reject(replyError(error))),
+          error: (error) => finish(() => reject(transportError(error))),
           complete: () => finish(() => resolve({})),
         });
       } catch (error) {
@@ -310,14 +313,17 @@ export class MicroserviceHealthIndicator extends BuiltInHealthIndicator {
 }
 
 /**
- * What a Nest client rejects with: an Error, or the plain object the server sent back
- * (`{ status: 'error', message }`), or a string.
+ * What a Nest client rejects with, as an Error: an Error; the plain object a server sent back
+ * (`{ status: 'error', message }`, or `{ err }`); amqp-connection-manager's `connectFailed`
+ * event (`{ err, url }`: its error, never its URL, which may hold a password); or a string.
  */
-function replyError(error: unknown): Error {
+function transportError(error: unknown): Error {
   if (error instanceof Error) return error;
   if (isPlainObject(error)) {
     const { message, err } = error;
     if (typeof message === 'string' && message) return new Error(message);
+    // an Error, also one of another realm (Node's own socket errors under a test runner's VM)
+    if (err !== null && typeof err === 'object') return toError(err);
     if (typeof err === 'string' && err) return new Error(err);
   }
   return toError(error);
