@@ -120,7 +120,7 @@ describeWithRedisServer(
         [{ instance: 'a' }, { instance: 'b', faultyDatabase: true }, { instance: 'c' }],
         fleetEnv(redis.url, SERVICE),
       );
-    }, 60_000);
+    }, 200_000);
 
     afterAll(async () => {
       await Promise.all([a, b, c].map((replica) => replica?.kill()));
@@ -276,7 +276,7 @@ describeWithRedisServer('fleet health: two services sharing one Redis', () => {
         fleetEnv(redis.url, 'e2e-billing'),
       ),
     ]);
-  }, 60_000);
+  }, 200_000);
 
   afterAll(async () => {
     await Promise.all([x1, x2, y1].map((replica) => replica?.kill()));

@@ -64,7 +64,8 @@ export class ExampleReplica {
       ...spec.env,
     });
     try {
-      const url = new URL(await child.url(30_000));
+      // Generous: each replica transpiles the example and the library from TypeScript as it starts.
+      const url = new URL(await child.url(90_000));
       return new ExampleReplica(spec.instance, child, `http://127.0.0.1:${url.port}`, database);
     } catch (error) {
       await child.stop('SIGKILL');

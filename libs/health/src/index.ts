@@ -156,6 +156,8 @@ export {
   type DnsIndicatorOptions,
   type SqlIndicatorOptions,
   type SqlQueryable,
+  type SqlClient,
+  type SqlEntityManagerOwner,
   type RedisIndicatorOptions,
   type RedisClientLike,
   type BullMqIndicatorOptions,

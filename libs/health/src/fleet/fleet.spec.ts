@@ -401,6 +401,27 @@ describeWithRedis('fleet health through a real Redis', () => {
     for (const key of Object.keys(body)) expect(Object.keys(schema.properties)).toContain(key);
   });
 
+  it('keeps to the subscriber limit, and ends every fleet stream when the app closes', async () => {
+    const a = await start(fleet('a'), { stream: { maxSubscribers: 1 } });
+    const ended = new Promise<void>((resolve) => {
+      httpRequest(`${a.url}/health/fleet/stream`, (response) => {
+        response.resume();
+        response.on('end', resolve);
+        response.on('close', resolve);
+      })
+        .on('error', () => resolve())
+        .end();
+    });
+    await eventually(async () => {
+      const refused = await fetch(`${a.url}/health/fleet/stream`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+    });
+    replicas.splice(replicas.indexOf(a), 1);
+    await a.app.close();
+    await ended;
+  });
+
   it('answers 400 naming the parameter for an invalid filter', async () => {
     const a = await start(fleet('a'));
     const response = await fetch(`${a.url}/health/fleet?status=sideways`);

@@ -37,6 +37,8 @@ export {
   REDIS_DEFAULT_USED_MEMORY_PERCENT,
   type SqlIndicatorOptions,
   type SqlQueryable,
+  type SqlClient,
+  type SqlEntityManagerOwner,
   type RedisIndicatorOptions,
   type RedisClientLike,
   type BullMqIndicatorOptions,

@@ -1,4 +1,10 @@
-export { sqlIndicator, type SqlIndicatorOptions, type SqlQueryable } from './sql.health';
+export {
+  sqlIndicator,
+  type SqlClient,
+  type SqlEntityManagerOwner,
+  type SqlIndicatorOptions,
+  type SqlQueryable,
+} from './sql.health';
 export {
   redisIndicator,
   REDIS_DEFAULT_USED_MEMORY_PERCENT,

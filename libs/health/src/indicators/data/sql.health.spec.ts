@@ -1,4 +1,6 @@
+import 'reflect-metadata';
 import { Client, Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import {
   BlackHoleServer,
   checkOnce,
@@ -45,6 +47,35 @@ describe('sqlIndicator (real PostgreSQL)', () => {
     await client.connect();
     const result = await checkOnce(sqlIndicator(client, { query: 'SELECT now()' }));
     expect(result).toEqual({ status: 'up', data: { responseTimeMs: expect.any(Number) } });
+  });
+
+  it("is up through a TypeORM DataSource, on its driver's pg Pool, which it drops at the deadline", async () => {
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url: DATABASE_URL,
+      poolSize: 2,
+    }).initialize();
+    try {
+      expect(await checkOnce(sqlIndicator(dataSource))).toEqual({
+        status: 'up',
+        data: {
+          responseTimeMs: expect.any(Number),
+          poolTotalCount: 1,
+          poolIdleCount: 1,
+          poolWaitingCount: 0,
+        },
+      });
+      const slow = await runInEngine(
+        sqlIndicator(dataSource, { query: 'SELECT pg_sleep(2)' }),
+        300,
+      );
+      expect(slow).toMatchObject({ status: 'down', message: 'timed out after 300 ms' });
+      await slow.settled;
+      const master = (dataSource.driver as unknown as { master: Pool }).master;
+      await waitFor(() => master.totalCount === 0);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('fails on a closed port with ECONNREFUSED', async () => {

@@ -18,10 +18,12 @@ import {
   type BuiltInIndicatorOptions,
   type UpperThreshold,
 } from '../core';
+import { sqlPoolOf, sqlRunnerOf, type SqlLease, type SqlPool } from './sql-pools';
 
 /**
- * Anything that runs a SQL statement: a `pg` `Pool` or `Client`, a TypeORM `DataSource`, a
- * PGlite instance, a `mysql2/promise` pool. Only `query(sql)` is used.
+ * Anything that runs a SQL statement with `query(sql)`: a `pg` `Pool` or `Client`, a
+ * `mysql2/promise` pool or connection (or a callback `mysql2` pool), a TypeORM `DataSource`, a
+ * Sequelize instance, PGlite.
  */
 export interface SqlQueryable {
   /** Runs one statement; rejects when it fails. */
@@ -29,31 +31,21 @@ export interface SqlQueryable {
 }
 
 /**
- * A `pg` `Pool`, recognised by its shape: the check then takes a connection itself, so that it
- * can drop exactly that connection when the run's signal aborts.
+ * A MikroORM instance (`MikroORM.init()`'s result) over a SQL driver, or anything else whose
+ * `em.getConnection()` has `execute(sql)`.
  */
-interface PgPoolLike {
-  connect(): Promise<PgPoolClientLike>;
-  readonly totalCount: number;
-  readonly idleCount: number;
-  readonly waitingCount: number;
+export interface SqlEntityManagerOwner {
+  /** The ORM's entity manager; only `getConnection()` is used. */
+  readonly em: {
+    getConnection(): {
+      /** Runs one statement; rejects when it fails. */
+      execute(sql: string): PromiseLike<unknown>;
+    };
+  };
 }
 
-interface PgPoolClientLike {
-  query(sql: string): Promise<unknown>;
-  /** `release(error)` destroys the connection instead of returning it to the pool. */
-  release(destroy?: Error | boolean): void;
-}
-
-function isPgPool(client: object): client is PgPoolLike {
-  const record = client as Partial<Record<keyof PgPoolLike, unknown>>;
-  return (
-    hasMethods(client, 'connect', 'query') &&
-    typeof record.totalCount === 'number' &&
-    typeof record.idleCount === 'number' &&
-    typeof record.waitingCount === 'number'
-  );
-}
+/** What {@link sqlIndicator} accepts: see {@link SqlQueryable} and {@link SqlEntityManagerOwner}. */
+export type SqlClient = SqlQueryable | SqlEntityManagerOwner;
 
 /**
  * Options of {@link sqlIndicator}: the usual indicator options (default name `'sql'`, default
@@ -88,7 +80,7 @@ class SqlIndicatorOptionsSchema extends HealthIndicatorOptionsSchema {
 export class SqlHealthIndicator extends BuiltInHealthIndicator {
   constructor(
     options: BuiltInIndicator['options'],
-    private readonly client: SqlQueryable,
+    private readonly client: SqlClient,
     private readonly settings: { query: string; responseTimeMs?: UpperThreshold },
   ) {
     super('sql', options);
@@ -97,15 +89,15 @@ export class SqlHealthIndicator extends BuiltInHealthIndicator {
   async check({ signal }: HealthCheckContext): Promise<HealthCheckResult> {
     signal.throwIfAborted();
     const started = performance.now();
-    const pool = isPgPool(this.client) ? this.client : undefined;
+    const pool = sqlPoolOf(this.client);
     if (pool) await this.queryPool(pool, signal);
-    else await abortable(this.client.query(this.settings.query), signal);
-    const data: Record<string, number> = { responseTimeMs: elapsedMs(started) };
-    if (pool) {
-      data.poolTotalCount = pool.totalCount;
-      data.poolIdleCount = pool.idleCount;
-      data.poolWaitingCount = pool.waitingCount;
+    else {
+      const run = sqlRunnerOf(this.client);
+      if (!run) throw new TypeError('the client has no query(sql) method');
+      await abortable(run(this.settings.query), signal);
     }
+    const data: Record<string, number> = { responseTimeMs: elapsedMs(started) };
+    if (pool) Object.assign(data, pool.facts());
     return new Findings()
       .above('responseTimeMs', data.responseTimeMs, this.settings.responseTimeMs)
       .result(data);
@@ -113,27 +105,28 @@ export class SqlHealthIndicator extends BuiltInHealthIndicator {
 
   /**
    * Takes a connection from the pool and runs the statement on it. On abort, the connection is
-   * destroyed (pg cannot cancel a query from the client side): its socket closes and the pool
-   * gets its slot back (the server ends the statement when it notices the client has gone). A connection the pool is still opening
-   * cannot be cut short: it is destroyed as soon as it arrives, and the pool's own
-   * `connectionTimeoutMillis` bounds how long that takes.
+   * destroyed (neither pg nor mysql2 can cancel a statement from the client side): its socket
+   * closes and the pool gets its slot back (the server ends the statement when it notices the
+   * client has gone). A connection the pool is still opening cannot be cut short: it is
+   * destroyed as soon as it arrives, and the pool's own connect timeout bounds how long that
+   * takes.
    */
-  private async queryPool(pool: PgPoolLike, signal: AbortSignal): Promise<void> {
-    const checkout = pool.connect();
-    let connection: PgPoolClientLike;
+  private async queryPool(pool: SqlPool, signal: AbortSignal): Promise<void> {
+    const checkout = pool.acquire();
+    let connection: SqlLease;
     try {
       connection = await abortable(checkout, signal);
     } catch (error) {
-      if (signal.aborted) checkout.then((late) => late.release(true), noop);
+      if (signal.aborted) checkout.then((late) => late.destroy(), noop);
       throw error;
     }
     let destroyed = false;
     const stopListening = onAbort(signal, () => {
       destroyed = true;
-      connection.release(new Error('health check aborted'));
+      connection.destroy();
     });
     try {
-      await abortable(connection.query(this.settings.query), signal);
+      await abortable(connection.run(this.settings.query), signal);
     } finally {
       stopListening();
       if (!destroyed) connection.release();
@@ -144,23 +137,32 @@ export class SqlHealthIndicator extends BuiltInHealthIndicator {
 /**
  * Checks a SQL database by running a statement (`SELECT 1` by default) on a client you already
  * have, so it uses your pool, credentials and TLS settings and opens nothing of its own. Works
- * with anything that has `query(sql)`: a `pg` `Pool` or `Client`, a TypeORM `DataSource`,
- * PGlite, a `mysql2/promise` pool.
+ * with anything that has `query(sql)` — a `pg` `Pool` or `Client`, a `mysql2/promise` pool or
+ * connection (MySQL, MariaDB), a TypeORM `DataSource`, a Sequelize instance, PGlite — and with a
+ * MikroORM instance (`em.getConnection().execute(sql)`).
  *
- * With a `pg` `Pool` it takes a connection itself and, when the run's signal aborts, destroys
- * that connection, which frees its socket and the pool's slot. Give the pool a
- * `connectionTimeoutMillis` no longer than the indicator's `timeoutMs`: a connection the pool is
- * still opening (to a server that does not answer) is the pool's to time out. Other clients
- * cannot be interrupted: the run ends at the deadline and the statement finishes in the client.
+ * Where the client has a pool the check can reach — a `pg` `Pool`, a `mysql2` pool (promise or
+ * callback), the pool of a TypeORM `DataSource` over `mysql2` or `pg`, Sequelize's connection
+ * manager, MikroORM's Knex pool — it takes a connection itself and, when the run's signal aborts
+ * (the deadline), destroys that connection (its socket closes, the pool gets its slot back and
+ * opens a fresh connection when next asked) instead of returning it busy to the pool. Give the
+ * pool a connect timeout no longer than the indicator's `timeoutMs` (`pg`:
+ * `connectionTimeoutMillis`; `mysql2`, TypeORM, Sequelize `dialectOptions`: `connectTimeout`;
+ * MikroORM: `pool.acquireTimeoutMillis`): a connection the pool is still opening to a server
+ * that does not answer is the pool's to time out, and it is destroyed when it arrives. Other
+ * clients (a single `pg` `Client` or `mysql2` connection) are never closed: the run ends at the
+ * deadline and the statement finishes in the client.
  *
- * Data: `responseTimeMs`; with a `pg` `Pool` also `poolTotalCount`, `poolIdleCount` and
- * `poolWaitingCount` (callers queued for a connection: a pool too small, or connections
- * leaked).
+ * Sequelize runs the statement with `logging: false`, so that the checks do not fill its log.
  *
- * @param client - see {@link SqlQueryable}. It is never closed by the indicator.
+ * Data: `responseTimeMs`; with a pool also `poolTotalCount` (connections open),
+ * `poolIdleCount` and `poolWaitingCount` (callers queued for a connection: a pool too small, or
+ * connections leaked); not for Sequelize with read replication (two pools).
+ *
+ * @param client - see {@link SqlClient}. It is never closed by the indicator.
  * @param options - see {@link SqlIndicatorOptions}.
- * @throws InvalidHealthIndicatorOptionsError when `client` has no `query` method or an option is
- *   invalid.
+ * @throws InvalidHealthIndicatorOptionsError when `client` has neither `query(sql)` nor
+ *   `em.getConnection()`, or an option is invalid.
  *
  * @example
  * ```ts
@@ -185,16 +187,14 @@ export class SqlHealthIndicator extends BuiltInHealthIndicator {
  * export class AppModule {}
  * ```
  */
-export function sqlIndicator(
-  client: SqlQueryable,
-  options?: SqlIndicatorOptions,
-): BuiltInIndicator {
+export function sqlIndicator(client: SqlClient, options?: SqlIndicatorOptions): BuiltInIndicator {
   requireArgument(
     'sqlIndicator()',
     'client',
     kindOf(client),
-    hasMethods(client, 'query'),
-    'must have a query(sql) method: a pg Pool or Client, a TypeORM DataSource, PGlite',
+    hasMethods(client, 'query') ||
+      hasMethods((client as { em?: unknown } | null)?.em, 'getConnection'),
+    'must have a query(sql) method (a pg Pool or Client, a mysql2 pool or connection, a TypeORM DataSource, a Sequelize instance, PGlite) or be a MikroORM instance',
   );
   const { registration, own } = prepareOptions(
     'sqlIndicator()',
