@@ -25,6 +25,7 @@ const OPTIONAL_PEERS = [
   'prom-client',
   '@nestjs/terminus',
   '@nestjs/swagger',
+  '@nestjs/microservices',
 ];
 
 /** A module loader hook that throws when anything requires an optional peer. */

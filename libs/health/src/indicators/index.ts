@@ -33,6 +33,7 @@ export {
   redisIndicator,
   bullmqIndicator,
   rabbitmqIndicator,
+  microserviceIndicator,
   REDIS_DEFAULT_USED_MEMORY_PERCENT,
   type SqlIndicatorOptions,
   type SqlQueryable,
@@ -46,6 +47,12 @@ export {
   type RabbitMqQueueCheck,
   type AmqpConnectionLike,
   type AmqpChannelLike,
+  type MicroserviceClientLike,
+  type MicroserviceIndicatorOptions,
+  type MicroserviceSendCheck,
+  type MicroserviceServerLike,
+  type MicroserviceSubscribable,
+  type MicroserviceUnsubscribable,
 } from './data';
 export {
   terminusIndicator,

@@ -23,3 +23,12 @@ export {
   type RabbitMqIndicatorOptions,
   type RabbitMqQueueCheck,
 } from './rabbitmq.health';
+export {
+  microserviceIndicator,
+  type MicroserviceClientLike,
+  type MicroserviceIndicatorOptions,
+  type MicroserviceSendCheck,
+  type MicroserviceServerLike,
+  type MicroserviceSubscribable,
+  type MicroserviceUnsubscribable,
+} from './microservice.health';
