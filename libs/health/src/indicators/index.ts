@@ -33,6 +33,7 @@ export {
   redisIndicator,
   bullmqIndicator,
   rabbitmqIndicator,
+  mqttIndicator,
   REDIS_DEFAULT_USED_MEMORY_PERCENT,
   type SqlIndicatorOptions,
   type SqlQueryable,
@@ -44,6 +45,9 @@ export {
   type RabbitMqQueueCheck,
   type AmqpConnectionLike,
   type AmqpChannelLike,
+  type MqttIndicatorOptions,
+  type MqttClientLike,
+  type MqttClientState,
 } from './data';
 export {
   terminusIndicator,

@@ -17,3 +17,9 @@ export {
   type RabbitMqIndicatorOptions,
   type RabbitMqQueueCheck,
 } from './rabbitmq.health';
+export {
+  mqttIndicator,
+  type MqttClientLike,
+  type MqttClientState,
+  type MqttIndicatorOptions,
+} from './mqtt.health';
