@@ -221,11 +221,21 @@ describe('mqttIndicator (real Mosquitto)', () => {
     };
 
     /**
-     * The broker's own counts: waits two `sys_interval`s (1 s) so that the broker has published
-     * what it counts now, then subscribes again, which delivers the retained values.
+     * The broker's own counts as of now: waits for two `$SYS` passes (every `sys_interval`, 1 s)
+     * after this call (seen by the uptime they publish), then subscribes again to the counts,
+     * which delivers their retained values.
      */
     async function sysCounts(monitor: MqttClient): Promise<Record<keyof typeof SYS, number>> {
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const UPTIME = '$SYS/broker/uptime';
+      let passes = -1; // the first message is the retained one, from a pass before this call
+      const onUptime = (received: string) => {
+        if (received === UPTIME) passes += 1;
+      };
+      monitor.on('message', onUptime);
+      await monitor.subscribeAsync(UPTIME);
+      await waitFor(() => passes >= 2, 5_000);
+      monitor.removeListener('message', onUptime);
+      await monitor.unsubscribeAsync(UPTIME);
       const topics = Object.values(SYS);
       const values = new Map<string, number>();
       const onMessage = (received: string, payload: Buffer) => {
@@ -272,10 +282,13 @@ describe('mqttIndicator (real Mosquitto)', () => {
     });
 
     it('hung (SIGSTOP): the round trip is down at the deadline, leaving nothing behind', async () => {
+      const monitor = await client(broker.url);
       const mqtt = await client(broker.url);
+      const counts = await sysCounts(monitor);
       const before = listenerCounts(mqtt);
       const state = indicator(mqtt);
       const roundTrip = indicator(mqtt, { roundTrip: true });
+      const sent = sentPackets(mqtt);
       broker.pause();
       try {
         // the client cannot know yet (until its keepalive): its state is still connected
@@ -289,15 +302,28 @@ describe('mqttIndicator (real Mosquitto)', () => {
       } finally {
         broker.resume();
       }
+      // the SUBACK comes late: nothing is published, and the topic is unsubscribed
+      await waitFor(() => sent.packets.some((packet) => packet.cmd === 'unsubscribe'));
+      sent.stop();
+      expect(sent.packets.map((packet) => packet.cmd)).toEqual(['subscribe', 'unsubscribe']);
+      expect(await sysCounts(monitor)).toEqual(counts);
       expect((await checkOnce(roundTrip)).status).toBe('up');
-    });
+    }, 20_000);
 
     it('hung (SIGSTOP): the state turns down when the keepalive gives up', async () => {
       const mqtt = await client(broker.url, { keepalive: 1, connectTimeout: 60_000 });
       const state = indicator(mqtt);
+      // checked the moment the client gives up: it says so with 'offline' and 'error' while
+      // its `connected` flag is still true (until the socket's 'close')
+      const atTheError = new Promise<HealthCheckResult>((resolve) =>
+        mqtt.once('error', () => resolve(checkOnce(state))),
+      );
       broker.pause();
       try {
-        await waitFor(async () => (await checkOnce(state)).status === 'down', 5_000);
+        expect(await atTheError).toMatchObject({
+          status: 'down',
+          message: expect.stringMatching(/^reconnecting since .*Keepalive timeout/),
+        });
         expect(await checkOnce(state)).toMatchObject({
           status: 'down',
           message: expect.stringMatching(/^reconnecting since .*Keepalive timeout/),

@@ -138,10 +138,20 @@ class MqttIndicatorOptionsSchema extends HealthIndicatorOptionsSchema {
   roundTripMs?: UpperThreshold;
 }
 
-/** The state the client's own flags say it is in. */
-function stateOf(client: MqttClientLike, everConnected: boolean, lostOnce: boolean) {
+/**
+ * The client's state, from its flags and the events seen. `connected` needs both the flag and
+ * the last event: mqtt.js emits `offline` (and `error`) while its `connected` flag is still true
+ * when its keepalive gives up, and sets the flag before it emits `connect` once it has replayed
+ * its stored messages. Its `reconnecting` flag stays true after the first reconnection.
+ */
+function stateOf(
+  client: MqttClientLike,
+  connectedByEvents: boolean,
+  everConnected: boolean,
+  lostOnce: boolean,
+): MqttClientState {
   if (client.disconnecting || client.disconnected === true) return 'closed';
-  if (client.connected) return 'connected';
+  if (client.connected && connectedByEvents) return 'connected';
   if (client.reconnecting) return 'reconnecting';
   return everConnected || lostOnce ? 'offline' : 'connecting';
 }
@@ -153,7 +163,7 @@ const WATCHED = ['connect', 'reconnect', 'offline', 'close', 'end', 'error'] as 
 export class MqttHealthIndicator extends BuiltInHealthIndicator {
   private readonly listeners: Record<(typeof WATCHED)[number], (...args: never[]) => void>;
   private watching = false;
-  /** Whether the client was connected at the last change seen, and when that change was. */
+  /** Whether the last event seen said connected (`connect`) or not, and when that was. */
   private wasConnected = false;
   private since = Date.now();
   private everConnected = false;
@@ -195,9 +205,9 @@ export class MqttHealthIndicator extends BuiltInHealthIndicator {
   async check({ signal }: HealthCheckContext): Promise<HealthCheckResult> {
     signal.throwIfAborted();
     this.watch();
-    // The flags are the truth; the events only date the changes.
-    this.changed(this.client.connected);
-    const state = stateOf(this.client, this.everConnected, this.lostOnce);
+    // A connection the flags say is gone is gone, whatever event is still due.
+    if (!this.client.connected) this.changed(false);
+    const state = stateOf(this.client, this.wasConnected, this.everConnected, this.lostOnce);
     const since = new Date(this.since).toISOString();
     if (state !== 'connected') {
       const data: Record<string, unknown> = { state, since };
