@@ -349,10 +349,9 @@ export class MqttHealthIndicator extends BuiltInHealthIndicator {
  * @example
  * ```ts
  * import { Module } from '@nestjs/common';
- * import type { MqttClient } from 'mqtt';
- * import { HealthModule, mqttIndicator } from 'nest-health';
+ * import { HealthModule, mqttIndicator, type MqttClientLike } from 'nest-health';
  *
- * declare const client: MqttClient; // your client, from mqtt.connect()
+ * declare const client: MqttClientLike; // your client: mqtt.connect(process.env.MQTT_URL)
  *
  * @Module({
  *   imports: [
