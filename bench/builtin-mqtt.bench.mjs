@@ -123,9 +123,18 @@ const SYS = {
   retained: '$SYS/broker/retained messages/count',
 };
 
-/** The broker's counts, once it has published them (two sys_intervals). */
+/** The broker's counts as of now: after two $SYS passes (seen by their uptime) since the call. */
 async function sysCounts(monitor) {
-  await sleep(2_100);
+  const UPTIME = '$SYS/broker/uptime';
+  let passes = -1; // the first message is the retained one, from a pass before this call
+  const onUptime = (topic) => {
+    if (topic === UPTIME) passes += 1;
+  };
+  monitor.on('message', onUptime);
+  await monitor.subscribeAsync(UPTIME);
+  while (passes < 2) await sleep(20);
+  monitor.removeListener('message', onUptime);
+  await monitor.unsubscribeAsync(UPTIME);
   const topics = Object.values(SYS);
   const values = {};
   const done = new Promise((resolve) => {
