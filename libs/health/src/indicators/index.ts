@@ -34,6 +34,7 @@ export {
   bullmqIndicator,
   rabbitmqIndicator,
   microserviceIndicator,
+  mqttIndicator,
   REDIS_DEFAULT_USED_MEMORY_PERCENT,
   type SqlIndicatorOptions,
   type SqlQueryable,
@@ -53,6 +54,9 @@ export {
   type MicroserviceServerLike,
   type MicroserviceSubscribable,
   type MicroserviceUnsubscribable,
+  type MqttIndicatorOptions,
+  type MqttClientLike,
+  type MqttClientState,
 } from './data';
 export {
   terminusIndicator,

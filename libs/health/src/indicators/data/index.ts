@@ -32,3 +32,9 @@ export {
   type MicroserviceSubscribable,
   type MicroserviceUnsubscribable,
 } from './microservice.health';
+export {
+  mqttIndicator,
+  type MqttClientLike,
+  type MqttClientState,
+  type MqttIndicatorOptions,
+} from './mqtt.health';
