@@ -17,7 +17,7 @@ const manifest = JSON.parse(readFileSync(join(LIBRARY, 'package.json'), 'utf8'))
 };
 
 /** Optional peers: what built-ins work with (by shape) or load lazily. */
-const OPTIONAL_PEERS = ['pg', 'ioredis', 'bullmq', 'amqplib'];
+const OPTIONAL_PEERS = ['pg', 'ioredis', 'bullmq', 'amqplib', 'nats'];
 
 function sourceFiles(): string[] {
   return readdirSync(__dirname, { recursive: true, encoding: 'utf8' })

@@ -44,6 +44,17 @@ export {
   type RabbitMqQueueCheck,
   type AmqpConnectionLike,
   type AmqpChannelLike,
+  natsIndicator,
+  type NatsConnectionLike,
+  type NatsConsumerCheck,
+  type NatsConsumerInfoLike,
+  type NatsIndicatorOptions,
+  type NatsJetStreamCheck,
+  type NatsJetStreamManagerLike,
+  type NatsServerInfoLike,
+  type NatsStatusLike,
+  type NatsStreamCheck,
+  type NatsStreamInfoLike,
 } from './data';
 export {
   terminusIndicator,

@@ -17,3 +17,16 @@ export {
   type RabbitMqIndicatorOptions,
   type RabbitMqQueueCheck,
 } from './rabbitmq.health';
+export {
+  natsIndicator,
+  type NatsConnectionLike,
+  type NatsConsumerCheck,
+  type NatsConsumerInfoLike,
+  type NatsIndicatorOptions,
+  type NatsJetStreamCheck,
+  type NatsJetStreamManagerLike,
+  type NatsServerInfoLike,
+  type NatsStatusLike,
+  type NatsStreamCheck,
+  type NatsStreamInfoLike,
+} from './nats.health';
