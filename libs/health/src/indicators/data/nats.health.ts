@@ -548,10 +548,9 @@ function errorText(error: unknown): string {
  * @example
  * ```ts
  * import { Module } from '@nestjs/common';
- * import type { NatsConnection } from 'nats';
- * import { HealthModule, natsIndicator } from 'nest-health';
+ * import { HealthModule, natsIndicator, type NatsConnectionLike } from 'nest-health';
  *
- * declare const nats: NatsConnection; // your connection: await connect({ servers })
+ * declare const nats: NatsConnectionLike; // your NatsConnection: await connect({ servers })
  *
  * @Module({
  *   imports: [
