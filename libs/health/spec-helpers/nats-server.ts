@@ -5,7 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, waitFor } from './faults';
@@ -30,6 +31,12 @@ export class PrivateNatsServer {
     const server = new PrivateNatsServer(await closedPort(), await closedPort(), storeDir);
     await server.restart();
     return server;
+  }
+
+  /** Whether the server process runs (possibly frozen). */
+  get running(): boolean {
+    const child = this.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   /** `nats://127.0.0.1:<port>`. */
@@ -77,9 +84,38 @@ export class PrivateNatsServer {
     return Number((await this.monitor('/varz')).total_connections);
   }
 
-  /** Freezes the server (SIGSTOP): connections stay open and nothing answers. */
-  pause(): void {
+  /**
+   * Puts the server in lame duck mode (`nats-server --signal ldm=<pid>`): it tells its clients,
+   * stops accepting connections and closes the ones it has over the next minutes. Restart it
+   * with {@link stop} then {@link restart}.
+   */
+  lameDuck(): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error('the server is not running');
+    const result = spawnSync('nats-server', ['--signal', `ldm=${pid}`]);
+    if (result.status !== 0) throw new Error(`ldm signal failed: ${String(result.stderr)}`);
+  }
+
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and nothing answers. Resolves once every
+   * thread of the process is stopped (read from /proc where there is one): a signal is delivered
+   * asynchronously, and a thread still running could answer a request sent meanwhile.
+   */
+  async pause(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error('the server is not running');
     this.child?.kill('SIGSTOP');
+    if (!existsSync(`/proc/${pid}/task`)) return;
+    await waitFor(async () => {
+      const tasks = await readdir(`/proc/${pid}/task`);
+      const states = await Promise.all(
+        tasks.map(async (task) => {
+          const stat = await readFile(`/proc/${pid}/task/${task}/stat`, 'utf8').catch(() => '');
+          return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        }),
+      );
+      return states.every((state) => state === 'T' || state === '');
+    });
   }
 
   /** Lets a frozen server go on (SIGCONT). */
