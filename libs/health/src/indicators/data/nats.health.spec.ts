@@ -314,7 +314,9 @@ describeWithServer('natsIndicator (a private nats-server that fails)', () => {
     }
   });
 
-  it('hung (SIGSTOP): with roundTrip, down at the deadline, the call settles, the next run sends no second PING; up once it answers', async () => {
+  it('hung (SIGSTOP): with roundTrip, down at the deadline, the call settles, the next run sends no second PING, JetStream info is down at the deadline too; up once it answers', async () => {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.add({ name: 'HUNG', subjects: ['hung.>'] });
     const indicator = natsIndicator(nc, { roundTrip: true });
     try {
       expect((await checkOnce(indicator)).status).toBe('up');
@@ -339,12 +341,20 @@ describeWithServer('natsIndicator (a private nats-server that fails)', () => {
       });
       await statusOnly.close();
 
+      // JetStream requests: down at the deadline too, and the call settles
+      const jetstream = natsIndicator(nc, { jetstream: { stream: 'HUNG' } });
+      const info = await runInEngine(jetstream, 300);
+      expect(info).toMatchObject({ status: 'down', message: 'timed out after 300 ms' });
+      await settles(info.settled);
+      await jetstream.close();
+
       server.resume();
       await waitFor(async () => (await checkOnce(indicator)).status === 'up');
       expect(nc.isClosed()).toBe(false);
     } finally {
       server.resume();
       await indicator.close();
+      await jsm.streams.delete('HUNG');
     }
   });
 
