@@ -23,6 +23,7 @@ const OPTIONAL_PEERS = [
   'bullmq',
   'amqplib',
   'mqtt',
+  'nats',
   'prom-client',
   '@nestjs/terminus',
   '@nestjs/swagger',
@@ -101,7 +102,9 @@ describe('import check: the entry point and its types never touch an optional pe
       const lib = require(${JSON.stringify(join('__OUT__', 'index.js'))}.replace('__OUT__', process.cwd()));
       const fake = { query: async () => [], ping: async () => 'PONG', info: async () => '',
         getJobCounts: async () => ({}), getWorkersCount: async () => 1, isPaused: async () => false,
-        createChannel: async () => ({}) };
+        createChannel: async () => ({}), isClosed: () => false, flush: async () => undefined,
+        status: () => ({ [Symbol.asyncIterator]: () => ({
+          next: () => new Promise(() => undefined), return: async () => ({ done: true }) }) }) };
       const mqttClient = { connected: true, on() {}, removeListener() {}, subscribe() {},
         publish() {}, unsubscribe() {} };
       const made = [
@@ -109,12 +112,12 @@ describe('import check: the entry point and its types never touch an optional pe
         lib.fileDescriptorsIndicator(), lib.httpIndicator('http://127.0.0.1/'),
         lib.tcpIndicator('127.0.0.1', 1), lib.dnsIndicator('localhost'), lib.sqlIndicator(fake),
         lib.redisIndicator(fake), lib.bullmqIndicator(fake), lib.rabbitmqIndicator(fake),
-        lib.mqttIndicator(mqttClient), lib.terminusIndicator(() => ({})),
+        lib.mqttIndicator(mqttClient), lib.natsIndicator(fake), lib.terminusIndicator(() => ({})),
       ];
       made.forEach((indicator) => void indicator.close());
       process.stdout.write(String(made.length) + ' built-ins, ' + Object.keys(lib).length + ' exports');
     `);
-    expect(stdout).toMatch(/^13 built-ins, \d+ exports$/);
+    expect(stdout).toMatch(/^14 built-ins, \d+ exports$/);
   }, 20_000);
 
   it('the guard does catch a load (the check above can fail)', async () => {

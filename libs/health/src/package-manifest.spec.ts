@@ -17,7 +17,15 @@ const manifest = JSON.parse(readFileSync(join(LIBRARY, 'package.json'), 'utf8'))
 };
 
 /** Optional peers: what built-ins work with (by shape) or load lazily. */
-const OPTIONAL_PEERS = ['pg', 'ioredis', 'bullmq', 'amqplib', '@nestjs/microservices', 'mqtt'];
+const OPTIONAL_PEERS = [
+  'pg',
+  'ioredis',
+  'bullmq',
+  'amqplib',
+  '@nestjs/microservices',
+  'mqtt',
+  'nats',
+];
 
 function sourceFiles(): string[] {
   return readdirSync(__dirname, { recursive: true, encoding: 'utf8' })

@@ -57,6 +57,17 @@ export {
   type MqttIndicatorOptions,
   type MqttClientLike,
   type MqttClientState,
+  natsIndicator,
+  type NatsConnectionLike,
+  type NatsConsumerCheck,
+  type NatsConsumerInfoLike,
+  type NatsIndicatorOptions,
+  type NatsJetStreamCheck,
+  type NatsJetStreamManagerLike,
+  type NatsServerInfoLike,
+  type NatsStatusLike,
+  type NatsStreamCheck,
+  type NatsStreamInfoLike,
 } from './data';
 export {
   terminusIndicator,

@@ -38,3 +38,16 @@ export {
   type MqttClientState,
   type MqttIndicatorOptions,
 } from './mqtt.health';
+export {
+  natsIndicator,
+  type NatsConnectionLike,
+  type NatsConsumerCheck,
+  type NatsConsumerInfoLike,
+  type NatsIndicatorOptions,
+  type NatsJetStreamCheck,
+  type NatsJetStreamManagerLike,
+  type NatsServerInfoLike,
+  type NatsStatusLike,
+  type NatsStreamCheck,
+  type NatsStreamInfoLike,
+} from './nats.health';
