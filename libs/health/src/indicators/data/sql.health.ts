@@ -37,6 +37,7 @@ export interface SqlQueryable {
 export interface SqlEntityManagerOwner {
   /** The ORM's entity manager; only `getConnection()` is used. */
   readonly em: {
+    /** MikroORM's `em.getConnection()`: the connection of the ORM's driver. */
     getConnection(): {
       /** Runs one statement; rejects when it fails. */
       execute(sql: string): PromiseLike<unknown>;
