@@ -4,12 +4,12 @@
  * shared server. Anyone may log in (`--skip-grant-tables`); the database `test` exists.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, waitFor } from './faults';
+import { freezeProcess, killProcess, thawProcess } from './server-process';
 
 const MARIADBD = ['/usr/sbin/mariadbd', 'mariadbd'].find(
   (binary) => spawnSync(binary, ['--version']).status === 0,
@@ -79,43 +79,25 @@ export class PrivateMariaDbServer {
    * after `kill` could still be answered).
    */
   async pause(): Promise<void> {
-    const pid = this.child?.pid;
-    if (pid === undefined) return;
-    this.child?.kill('SIGSTOP');
-    await waitFor(() => allThreadsStopped(pid), 5_000);
+    await freezeProcess(this.child);
   }
 
   /** Lets a frozen server go on (SIGCONT). */
   resume(): void {
-    this.child?.kill('SIGCONT');
+    thawProcess(this.child);
   }
 
   /** Kills the server (SIGKILL, an abrupt outage) and waits until it has exited. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
+    await killProcess(child);
   }
 
   /** Stops the server and removes its data. */
   async close(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function allThreadsStopped(pid: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/task`).every((task) => {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      return /^\S+ \(.*\) T /.test(stat);
-    });
-  } catch {
-    return false;
   }
 }
 

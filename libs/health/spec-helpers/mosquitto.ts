@@ -4,12 +4,12 @@
  * the same port without touching the shared broker.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, waitFor } from './faults';
+import { freezeProcess, killProcess, thawProcess } from './server-process';
 
 /** Where Debian installs the broker (`/usr/sbin` is not on every user's PATH). */
 const CANDIDATES = ['mosquitto', '/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto'];
@@ -67,25 +67,24 @@ export class PrivateMosquitto {
     await waitFor(() => acceptsConnections(this.port), 5_000);
   }
 
-  /** Freezes the broker (SIGSTOP): connections stay open, nothing answers. */
-  pause(): void {
-    this.child?.kill('SIGSTOP');
+  /**
+   * Freezes the broker (SIGSTOP): connections stay open, nothing answers. Resolves once it is
+   * stopped.
+   */
+  async pause(): Promise<void> {
+    await freezeProcess(this.child);
   }
 
   /** Lets a frozen broker go on (SIGCONT). */
   resume(): void {
-    this.child?.kill('SIGCONT');
+    thawProcess(this.child);
   }
 
   /** Kills the broker (SIGKILL: an abrupt outage) and waits until it has exited. */
   async kill(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
+    await killProcess(child);
   }
 
   /** Kills the broker and removes its directory. */

@@ -4,12 +4,11 @@
  * touching the shared NATS.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, waitFor } from './faults';
+import { freezeProcess, killProcess, thawProcess } from './server-process';
 
 export class PrivateNatsServer {
   private child?: ChildProcess;
@@ -102,36 +101,19 @@ export class PrivateNatsServer {
    * asynchronously, and a thread still running could answer a request sent meanwhile.
    */
   async pause(): Promise<void> {
-    const pid = this.child?.pid;
-    if (pid === undefined) throw new Error('the server is not running');
-    this.child?.kill('SIGSTOP');
-    if (!existsSync(`/proc/${pid}/task`)) return;
-    await waitFor(async () => {
-      const tasks = await readdir(`/proc/${pid}/task`);
-      const states = await Promise.all(
-        tasks.map(async (task) => {
-          const stat = await readFile(`/proc/${pid}/task/${task}/stat`, 'utf8').catch(() => '');
-          return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        }),
-      );
-      return states.every((state) => state === 'T' || state === '');
-    });
+    await freezeProcess(this.child);
   }
 
   /** Lets a frozen server go on (SIGCONT). */
   resume(): void {
-    this.child?.kill('SIGCONT');
+    thawProcess(this.child);
   }
 
   /** Kills the server (SIGKILL: an abrupt outage) and waits until it has exited. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
+    await killProcess(child);
   }
 
   /** Kills the server and removes its store. */

@@ -289,7 +289,7 @@ describe('mqttIndicator (real Mosquitto)', () => {
       const state = indicator(mqtt);
       const roundTrip = indicator(mqtt, { roundTrip: true });
       const sent = sentPackets(mqtt);
-      broker.pause();
+      await broker.pause();
       try {
         // the client cannot know yet (until its keepalive): its state is still connected
         expect((await checkOnce(state)).status).toBe('up');
@@ -318,7 +318,7 @@ describe('mqttIndicator (real Mosquitto)', () => {
       const atTheError = new Promise<HealthCheckResult>((resolve) =>
         mqtt.once('error', () => resolve(checkOnce(state))),
       );
-      broker.pause();
+      await broker.pause();
       try {
         expect(await atTheError).toMatchObject({
           status: 'down',
