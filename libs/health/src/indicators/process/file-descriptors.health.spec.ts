@@ -44,9 +44,12 @@ describe('fileDescriptorsIndicator', () => {
       });
       const after = await checkOnce(indicator);
       // Five client sockets and the five the server accepted; less the descriptors something
-      // else in this process (a spec that ran before, in the same worker) closed meanwhile.
+      // else in this process (a spec that ran before, in the same worker) closed meanwhile, and
+      // a slack of two for what the listing cannot tell apart: Node's own descriptors that are
+      // closed and opened again under the same number and name (`anon_inode:[eventfd]`), seen
+      // once as one short on a loaded machine.
       expect((after.data as { open: number }).open).toBeGreaterThanOrEqual(
-        before.open + 10 - closed(),
+        before.open + 10 - closed() - 2,
       );
       expect(after.status).toBe('degraded');
       expect(after.message).toMatch(/^open \d+ is above \d+$/);
