@@ -1,8 +1,10 @@
 import { IsOptional } from 'class-validator';
-import { kindOf } from '../indicators/core/positional';
-import { IntegerInRange, isPlainObject } from '../options/option-rules';
-import { booleanFromString, UnconvertedOptionString } from '../options/option-strings';
-import { validateOptions, type OptionProblem } from '../options/validate-options';
+import { IntegerInRange } from '../options/option-rules';
+import {
+  validateFlagOrObject,
+  validateOptions,
+  type OptionProblem,
+} from '../options/validate-options';
 
 /**
  * The `history` module option: what the module remembers of each indicator and group, in memory
@@ -100,25 +102,8 @@ export function validateHistoryOptions(value: unknown): {
   problems: OptionProblem[];
   value: unknown;
 } {
-  if (typeof value === 'string') {
-    const flag = booleanFromString(value);
-    if (typeof flag === 'boolean') return { problems: [], value: flag };
-  }
-  if (value === undefined || typeof value === 'boolean') return { problems: [], value };
-  if (!isPlainObject(value)) {
-    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
-    const advice = typeof value === 'string' ? new UnconvertedOptionString(value, 'boolean') : null;
-    return {
-      problems: [
-        {
-          option: 'history',
-          value: given,
-          allowed: `${HISTORY_RULE}${advice ? `; ${advice.advice}` : ''}`,
-        },
-      ],
-      value,
-    };
-  }
+  const first = validateFlagOrObject('history', value, HISTORY_RULE);
+  if (first) return first;
   const validated = validateOptions(HealthHistoryOptionsSchema, value);
   const problems = validated.problems.map((problem) => ({
     ...problem,

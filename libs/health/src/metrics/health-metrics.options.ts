@@ -9,13 +9,13 @@ import {
   Matches,
 } from 'class-validator';
 import { hasMethods, kindOf } from '../indicators/core/positional';
-import { BooleanOption, isPlainObject } from '../options/option-rules';
+import { BooleanOption } from '../options/option-rules';
+import { NumberFromString } from '../options/option-strings';
 import {
-  booleanFromString,
-  NumberFromString,
-  UnconvertedOptionString,
-} from '../options/option-strings';
-import { validateOptions, type OptionProblem } from '../options/validate-options';
+  validateFlagOrObject,
+  validateOptions,
+  type OptionProblem,
+} from '../options/validate-options';
 
 /**
  * A prom-client `Registry`, typed by the methods the module uses, so that the library's types do
@@ -175,26 +175,13 @@ export function validateMetricsOptions(value: unknown): {
   problems: OptionProblem[];
   value: unknown;
 } {
-  if (typeof value === 'string') {
-    const flag = booleanFromString(value);
-    if (typeof flag === 'boolean') return { problems: [], value: flag };
-  }
-  if (value === undefined || typeof value === 'boolean') return { problems: [], value };
-  if (!isPlainObject(value)) {
-    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
-    const advice = typeof value === 'string' ? new UnconvertedOptionString(value, 'boolean') : null;
-    return {
-      problems: [
-        {
-          option: 'metrics',
-          value: given,
-          allowed: `must be true, false or an object of metrics options${advice ? `; ${advice.advice}` : ''}`,
-        },
-      ],
-      value,
-    };
-  }
-  const { registry, ...given } = value;
+  const first = validateFlagOrObject(
+    'metrics',
+    value,
+    'must be true, false or an object of metrics options',
+  );
+  if (first) return first;
+  const { registry, ...given } = value as Record<string, unknown>;
   const validated = validateOptions(HealthMetricsOptionsSchema, given);
   const rest = validated.value as Record<string, unknown>;
   const problems = validated.problems.map((problem) => ({

@@ -1,7 +1,8 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { isPlainObject } from './option-rules';
-import { UnconvertedOptionString } from './option-strings';
+import { booleanFromString, UnconvertedOptionString } from './option-strings';
+import { kindOf } from '../indicators/core/positional';
 
 /**
  * One invalid option: its dotted path, the value given, and what is allowed.
@@ -154,4 +155,34 @@ function replaceUnconverted(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * The first step of validating an option that is `true`, `false` or an object of its own options
+ * (`metrics`, `history`): a boolean (or `"true"` / `"false"` from configuration, converted) and
+ * `undefined` are valid as they are; anything else but a plain object is one problem naming
+ * `option`, ending with what to do for an unconverted string.
+ *
+ * @param rule - what the option accepts, e.g. `must be true, false or an object of metrics options`.
+ * @returns the outcome for a value that is not a plain object, or `undefined` for a plain object,
+ *   which the caller validates against its schema.
+ * @internal
+ */
+export function validateFlagOrObject(
+  option: string,
+  value: unknown,
+  rule: string,
+): { problems: OptionProblem[]; value: unknown } | undefined {
+  if (typeof value === 'string') {
+    const flag = booleanFromString(value);
+    if (typeof flag === 'boolean') return { problems: [], value: flag };
+  }
+  if (value === undefined || typeof value === 'boolean') return { problems: [], value };
+  if (isPlainObject(value)) return undefined;
+  const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
+  const advice = typeof value === 'string' ? new UnconvertedOptionString(value, 'boolean') : null;
+  return {
+    problems: [{ option, value: given, allowed: `${rule}${advice ? `; ${advice.advice}` : ''}` }],
+    value,
+  };
 }
