@@ -55,10 +55,13 @@ export async function sendHttpNotification(
       redirect: 'error',
     });
   } catch (error) {
+    const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
     const reason = signal.aborted
       ? 'timed out or aborted'
-      : ((error as { cause?: { code?: unknown } })?.cause?.code ?? 'network error');
-    throw new NotificationDeliveryError(`request to ${target} failed: ${String(reason)}`, {
+      : typeof code === 'string'
+        ? code
+        : 'network error';
+    throw new NotificationDeliveryError(`request to ${target} failed: ${reason}`, {
       retryable: true,
     });
   }

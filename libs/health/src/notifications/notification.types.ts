@@ -1,5 +1,6 @@
 import type { HealthStatus, IndicatorStatus } from '../check';
 import { HealthModuleError } from '../errors';
+import type { OptionProblem } from '../options/validate-options';
 
 /**
  * What happened to one indicator or group, as a notification reports it.
@@ -99,4 +100,54 @@ export class NotificationDeliveryError extends HealthModuleError {
     this.statusCode = details.statusCode;
     this.retryAfterMs = details.retryAfterMs;
   }
+}
+
+/**
+ * The keys every channel's options share, read by the notifications pipeline (filters, intervals,
+ * retries). A channel type's `validate` ignores these and checks only its own keys.
+ * @internal
+ */
+export const COMMON_CHANNEL_KEYS: readonly string[] = [
+  'type',
+  'name',
+  'filter',
+  'transitions',
+  'sendOnResolved',
+  'minimumIntervalMs',
+  'reminderIntervalMs',
+  'timeoutMs',
+  'maxAttempts',
+  'queueSize',
+];
+
+/** What a channel type gets besides its own options when it is created. @internal */
+export interface NotificationChannelContext {
+  /** The service's name, as in {@link HealthNotification.service}. */
+  readonly service: string;
+  /** This replica's name, as in {@link HealthNotification.instance}. */
+  readonly instance: string;
+}
+
+/**
+ * One kind of channel (`webhook`, `slack`, …): checks its own options and builds the channel.
+ * The pipeline keeps one of these per `type` value in `channels/index.ts`.
+ * @internal
+ */
+export interface NotificationChannelType {
+  /** The `type` value that selects it. */
+  readonly type: string;
+  /**
+   * Checks the channel's own keys of `raw` (everything but {@link COMMON_CHANNEL_KEYS}), also
+   * rejecting unknown keys. `prefix` names the channel in problems, e.g.
+   * `notifications.channels[2]`, so a problem reads `notifications.channels[2].url`.
+   */
+  validate(raw: Readonly<Record<string, unknown>>, prefix: string): OptionProblem[];
+  /**
+   * Builds the channel from options `validate` accepted. May load an optional peer (nodemailer)
+   * and then throws `MissingOptionalDependencyError` naming it.
+   */
+  create(
+    raw: Readonly<Record<string, unknown>>,
+    context: NotificationChannelContext,
+  ): NotificationChannel;
 }
