@@ -125,6 +125,7 @@ export {
   type HealthSubjectHistory,
   type HealthHistoryBody,
   type HealthIndicatorHistoryBody,
+  type HealthGroupHistoryBody,
   type HealthCheckHistorySummary,
 } from './history';
 export {

@@ -6,6 +6,10 @@
  * On load it reads the fleet URL, the page's path with its last segment (`dashboard`) replaced by
  * `fleet` (as the page finds its stream). A 404 (the module has no `fleet` option) or 403 (the
  * caller is not admitted to details) removes the fleet section: the page is the local one only.
+ * Each cell shows, beside the indicator's status, its uptime on that replica over 1 h and 24 h
+ * when the replica publishes them (history on): the view's `uptime1hPercent` and
+ * `uptime24hPercent`, kept across the stream's transitions (which carry none) until the next
+ * view or snapshot.
  * A 200 or a 503 with the last known view shows the section and subscribes to the fleet stream:
  * `snapshot` replaces everything, `transition` updates a cell, a replica's status or its
  * lifecycle (and is added to the feed), `instance` replaces or removes a row. Another answer, or
@@ -47,6 +51,15 @@ export const FLEET_SCRIPT = String.raw`
     return span;
   }
 
+  function uptimeFigure(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : null;
+  }
+
+  function uptimeText(value) {
+    if (value === null || value === undefined) return '—';
+    return (value === 100 ? '100' : value.toFixed(1)) + ' %';
+  }
+
   function isView(data) {
     return data !== null && typeof data === 'object' && Array.isArray(data.instances);
   }
@@ -56,7 +69,10 @@ export const FLEET_SCRIPT = String.raw`
     const checks = {};
     if (snap && snap.checks) {
       for (const [name, check] of Object.entries(snap.checks)) {
-        checks[name] = { status: check.status, since: check.since, message: check.message };
+        checks[name] = {
+          status: check.status, since: check.since, message: check.message,
+          uptime1h: uptimeFigure(check.uptime1hPercent), uptime24h: uptimeFigure(check.uptime24hPercent),
+        };
       }
     }
     return {
@@ -180,7 +196,18 @@ export const FLEET_SCRIPT = String.raw`
       if (check) {
         td.dataset.status = check.status;
         td.append(badge(check.status));
-        if (check.message) td.title = check.message;
+        if (check.uptime1h !== null || check.uptime24h !== null) {
+          const uptime = el('span', null, 'cell-uptime');
+          uptime.dataset.uptime1h = check.uptime1h === null ? '' : String(check.uptime1h);
+          uptime.dataset.uptime24h = check.uptime24h === null ? '' : String(check.uptime24h);
+          uptime.append(el('span', uptimeText(check.uptime1h), 'uptime-1h'), ' · ', el('span', uptimeText(check.uptime24h), 'uptime-24h'));
+          uptime.setAttribute('aria-label', 'up ' + uptimeText(check.uptime1h) + ' over 1 h, ' + uptimeText(check.uptime24h) + ' over 24 h');
+          td.append(' ', uptime);
+        }
+        const title = [];
+        if (check.message) title.push(check.message);
+        if (check.uptime1h !== null) title.push('up ' + uptimeText(check.uptime1h) + ' over 1 h, ' + uptimeText(check.uptime24h) + ' over 24 h on this replica');
+        if (title.length) td.title = title.join(' — ');
       } else {
         const none = el('span', '—');
         none.setAttribute('aria-hidden', 'true');
@@ -323,7 +350,12 @@ export const FLEET_SCRIPT = String.raw`
     // A replica's transitions come with its publishes: it was seen now.
     r.seenAt = Date.now();
     if (t.kind === 'indicator') {
-      r.checks[t.name] = { status: t.current, since: t.since, message: t.message };
+      // A transition carries no uptime: the figures of the last view stay until the next one.
+      const known = r.checks[t.name];
+      r.checks[t.name] = {
+        status: t.current, since: t.since, message: t.message,
+        uptime1h: known ? known.uptime1h : null, uptime24h: known ? known.uptime24h : null,
+      };
     } else if (t.kind === 'group') {
       r.groups[t.name] = { status: t.current, since: t.since };
       if (t.name === 'readiness') r.serving = t.current !== 'down';
@@ -456,6 +488,8 @@ export const FLEET_STYLE = `
   #fleet-grid tbody th.replica { white-space: normal; word-break: break-all; min-width: 7em; max-width: 9em; }
 }
 #fleet-grid .badge { font-size: 11px; padding: 1px 8px; }
+#fleet-grid .cell-uptime { font-size: 12px; opacity: .8; font-variant-numeric: tabular-nums; }
+#fleet-uptime-note { margin: 8px 0 0; font-size: 13px; opacity: .8; }
 #fleet-grid td.replica-seen { font-variant-numeric: tabular-nums; }
 .marker { display: inline-block; margin-left: 4px; padding: 0 6px; border: 1px dashed currentColor; border-radius: 4px;
   font-family: system-ui, sans-serif; font-size: 11px; font-weight: 600; text-transform: uppercase; }
@@ -479,6 +513,7 @@ export const FLEET_MARKUP = `<section id="fleet" aria-labelledby="fleet-title" h
   </header>
   <ul id="fleet-summary" aria-label="fleet summary"></ul>
   <p id="fleet-unavailable" role="status" hidden></p>
+  <p id="fleet-uptime-note">Beside each status, with history on: the indicator's uptime on that replica over 1 h · 24 h.</p>
   <div class="grid" role="region" aria-labelledby="fleet-grid-caption" tabindex="0">
     <table id="fleet-grid">
       <caption id="fleet-grid-caption" class="sr-only">Replicas and their indicators</caption>

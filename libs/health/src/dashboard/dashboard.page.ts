@@ -1,27 +1,41 @@
 import { createHash } from 'node:crypto';
 import { FLEET_MARKUP, FLEET_SCRIPT, FLEET_STYLE } from './dashboard-fleet.part';
+import { HISTORY_MARKUP, HISTORY_SCRIPT, HISTORY_STYLE } from './dashboard-history.part';
 
 /**
  * The dashboard's script. It opens the stream beside the page: the page's path without its
  * trailing slashes and with its last segment (`dashboard`) replaced by `stream`, so
  * `/health/dashboard`, `/health/dashboard/`, `/api/health/dashboard?x=1` and a path given by
  * `RouterModule` all find `<same prefix>/stream` (a URL relative to the page would miss it under
- * a trailing slash). It renders with `textContent` only (messages are never parsed as HTML), and
- * keeps the last 60 latency points per indicator for its sparkline. The fleet view's part
- * (`dashboard-fleet.part.ts`) runs inside the same function.
+ * a trailing slash); it finds `<same prefix>/history` the same way. It renders with
+ * `textContent` only (messages are never parsed as HTML). Events only change the page's model
+ * and mark what they changed; one `requestAnimationFrame` callback renders the marked cards, the
+ * header and the transitions, writing the DOM without reading layout, so a hundred indicators
+ * and a burst of events cost one render per frame. Without history it keeps the last 60
+ * latencies per indicator for its chart. The history view's part (`dashboard-history.part.ts`)
+ * and the fleet view's part (`dashboard-fleet.part.ts`) run inside the same function.
  */
 const SCRIPT = String.raw`
 (() => {
   'use strict';
-  const HISTORY = 60;
+  const LIVE_POINTS = 60;
   const $ = (id) => document.getElementById(id);
-  const rows = new Map();
-  const history = new Map();
-  const lastStatus = new Map();
-  let checks = {};
-  let groups = {};
-  let overall = 'unknown';
   const SEVERITY = { up: 0, degraded: 1, down: 2 };
+  const BUILT_IN_GROUPS = ['liveness', 'readiness', 'startup'];
+  const cards = new Map();
+  const models = new Map();
+  let groupsState = {};
+  let overall = 'unknown';
+  const dirty = new Set();
+  let headerDirty = false;
+  let frame = 0;
+
+  function node(tag, className, text) {
+    const element = document.createElement(tag);
+    if (className) element.className = className;
+    if (text !== undefined && text !== null) element.textContent = String(text);
+    return element;
+  }
 
   // Each announcement is a new line in the live region (aria-relevant="additions"), so that two
   // changes in a row (an indicator, then its group) are both read; the last five are kept.
@@ -42,103 +56,144 @@ const SCRIPT = String.raw`
     return Math.floor(seconds / 86400) + ' d ago';
   }
 
-  function sparkline(svg, points) {
-    const line = svg.querySelector('polyline');
-    if (points.length < 2) { line.setAttribute('points', ''); return; }
-    const max = Math.max(...points, 1);
-    const step = 120 / (HISTORY - 1);
-    const offset = 120 - step * (points.length - 1);
-    line.setAttribute('points', points.map((v, i) =>
-      (offset + i * step).toFixed(1) + ',' + (28 - (v / max) * 26).toFixed(1)).join(' '));
-    svg.setAttribute('aria-label', 'latency history, last ' + points.length + ' checks, max ' + max.toFixed(1) + ' ms');
+  // Marks an indicator (or, with null, the header) to render in the next frame.
+  function schedule(name) {
+    if (name === null) headerDirty = true;
+    else dirty.add(name);
+    if (!frame) frame = requestAnimationFrame(flush);
   }
 
-  function row(name) {
-    let tr = rows.get(name);
-    if (tr) return tr;
-    tr = document.createElement('tr');
-    tr.dataset.check = name;
-    for (const cls of ['name', 'groups', 'status', 'latency', 'trend', 'since', 'message']) {
-      const td = document.createElement('td');
-      td.className = cls;
-      tr.appendChild(td);
+  function flush() {
+    frame = 0;
+    if (headerDirty) {
+      headerDirty = false;
+      renderHeader();
     }
-    const badge = document.createElement('span');
-    badge.className = 'badge';
-    tr.querySelector('.status').appendChild(badge);
-    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    svg.setAttribute('viewBox', '0 0 120 30');
-    svg.setAttribute('role', 'img');
-    svg.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'polyline'));
-    tr.querySelector('.trend').appendChild(svg);
-    rows.set(name, tr);
-    $('checks').appendChild(tr);
-    return tr;
+    const names = [...dirty].sort();
+    dirty.clear();
+    for (const name of names) renderCheck(name);
+    $('empty').hidden = cards.size > 0;
+    afterRender();
   }
 
-  function renderCheck(name, check) {
-    const tr = row(name);
-    tr.querySelector('.name').textContent = name;
-    tr.querySelector('.groups').textContent = (check.groups || []).join(', ') || '—';
-    const badge = tr.querySelector('.badge');
-    badge.textContent = check.status;
-    badge.dataset.status = check.status;
-    tr.dataset.status = check.status;
-    tr.querySelector('.latency').textContent =
-      typeof check.durationMs === 'number' ? check.durationMs.toFixed(1) + ' ms' : '—';
-    tr.querySelector('.since').textContent = relative(check.since);
-    tr.querySelector('.since').dataset.since = check.since || '';
-    tr.querySelector('.message').textContent = check.message || '';
-    if (typeof check.durationMs === 'number' && check.lastCheckedAt) {
-      const points = history.get(name) || { at: null, values: [] };
-      if (points.at !== check.lastCheckedAt) {
-        points.at = check.lastCheckedAt;
-        points.values.push(check.durationMs);
-        if (points.values.length > HISTORY) points.values.shift();
-      }
-      history.set(name, points);
-      sparkline(tr.querySelector('svg'), points.values);
-    }
-    const before = lastStatus.get(name);
-    if (before !== undefined && before !== check.status) {
-      announce(name + ' is ' + check.status + (check.message ? ': ' + check.message : ''));
-    }
-    lastStatus.set(name, check.status);
+  function createCard(name) {
+    const root = node('li', 'check');
+    root.dataset.check = name;
+    const head = node('div', 'check-head');
+    const badge = node('span', 'badge');
+    const groups = node('span', 'groups');
+    const since = node('span', 'since');
+    head.append(node('h3', 'name', name), badge, groups, since);
+    const history = historyParts();
+    const message = node('p', 'message');
+    root.append(head, history.uptime, history.beats, history.axis, history.chart, history.latency, message);
+    const card = { root, badge, groups, since, message, history };
+    const next = [...cards.keys()].filter((other) => other > name).sort()[0];
+    $('checks').insertBefore(root, next === undefined ? null : cards.get(next).root);
+    cards.set(name, card);
+    return card;
   }
 
-  function renderOverall(status) {
-    overall = status;
+  function renderCheck(name) {
+    const model = models.get(name);
+    const card = cards.get(name) || (model ? createCard(name) : null);
+    if (!card) return;
+    if (!model) {
+      card.root.remove();
+      cards.delete(name);
+      return;
+    }
+    const check = model.check;
+    card.root.dataset.status = check.status;
+    card.badge.textContent = check.status;
+    card.badge.dataset.status = check.status;
+    card.groups.textContent = (check.groups || []).join(', ') || '—';
+    card.since.dataset.since = model.since || '';
+    card.since.textContent = relative(model.since);
+    card.message.textContent = check.message || '';
+    renderHistory(card, model, name);
+  }
+
+  function groupOrder(a, b) {
+    const ia = BUILT_IN_GROUPS.indexOf(a);
+    const ib = BUILT_IN_GROUPS.indexOf(b);
+    if (ia !== ib) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  function renderHeader() {
     const el = $('overall');
-    el.textContent = status;
-    el.dataset.status = status;
-    document.title = status + ' · health';
+    el.textContent = overall;
+    el.dataset.status = overall;
+    document.title = overall + ' · health';
+    $('groups').replaceChildren(...Object.keys(groupsState).sort(groupOrder).map((name) => {
+      const status = groupsState[name].status;
+      const li = node('li', 'group');
+      li.dataset.group = name;
+      li.dataset.status = status;
+      const badge = node('span', 'badge', status);
+      badge.dataset.status = status;
+      li.append(node('span', 'group-name', name), badge);
+      const uptime = hist.groups[name] && hist.groups[name].uptime;
+      if (uptime) li.title = name + ': ' + percent(uptime['1h'].up) + ' up over 1 h, ' + percent(uptime['24h'].up) + ' over 24 h';
+      return li;
+    }));
+  }
+
+  function setCheck(name, check, since) {
+    let model = models.get(name);
+    if (!model) {
+      model = { check: {}, since: null, live: { at: null, values: [] } };
+      // The transitions of the history are shown for the indicators the stream has.
+      hist.transitionsDirty = true;
+    }
+    model.check = check;
+    if (since) model.since = since;
+    else if (!model.since && hist.subjects[name]) model.since = hist.subjects[name].streak.since;
+    if (typeof check.durationMs === 'number' && check.lastCheckedAt && model.live.at !== check.lastCheckedAt) {
+      model.live.at = check.lastCheckedAt;
+      model.live.values.push(check.durationMs);
+      if (model.live.values.length > LIVE_POINTS) model.live.values.shift();
+      markBar(name, check.status, Date.parse(check.lastCheckedAt));
+    }
+    models.set(name, model);
+    schedule(name);
   }
 
   function snapshot(data) {
-    checks = data.checks || {};
-    groups = data.groups || {};
-    for (const [name, tr] of rows) {
-      if (!(name in checks)) { tr.remove(); rows.delete(name); history.delete(name); lastStatus.delete(name); }
+    const checks = data.checks || {};
+    for (const name of models.keys()) {
+      if (!(name in checks)) {
+        models.delete(name);
+        hist.transitionsDirty = true;
+        schedule(name);
+      }
     }
-    for (const name of Object.keys(checks).sort()) renderCheck(name, checks[name]);
-    renderOverall(data.status);
-    $('empty').hidden = rows.size > 0;
+    for (const name of Object.keys(checks)) setCheck(name, checks[name], checks[name].since);
+    groupsState = Object.assign({}, data.groups || {});
+    overall = data.status;
+    schedule(null);
     $('updated').textContent = new Date(data.timestamp).toLocaleTimeString();
   }
 
   function change(data) {
     if (data.kind === 'indicator') {
-      checks[data.name] = data.check;
-      renderCheck(data.name, data.check);
-      $('empty').hidden = rows.size > 0;
+      const before = models.get(data.name);
+      const previousSince = before ? before.since : null;
+      setCheck(data.name, data.check, data.since);
+      if (data.previous !== data.current) {
+        announce(data.name + ' is ' + data.current + (data.message ? ': ' + data.message : ''));
+        liveTransition(data.name, data, previousSince);
+      }
     } else if (data.kind === 'group') {
-      groups[data.name] = { status: data.current, since: data.since };
+      groupsState[data.name] = { status: data.current, since: data.since };
       announce('group ' + data.name + ' is ' + data.current);
       let worst = 'up';
-      for (const group of Object.values(groups)) {
+      for (const group of Object.values(groupsState)) {
         if ((SEVERITY[group.status] ?? 2) > SEVERITY[worst]) worst = group.status;
       }
-      if (worst !== overall) renderOverall(worst);
+      overall = worst;
+      schedule(null);
     }
   }
 
@@ -161,17 +216,19 @@ const SCRIPT = String.raw`
     source.addEventListener('snapshot', (event) => { connection('live', 'live'); snapshot(JSON.parse(event.data)); });
     source.addEventListener('change', (event) => change(JSON.parse(event.data)));
   }
-
+${HISTORY_SCRIPT}
   setInterval(() => {
-    for (const el of document.querySelectorAll('td.since')) el.textContent = relative(el.dataset.since);
+    for (const el of document.querySelectorAll('#checks .since')) el.textContent = relative(el.dataset.since);
   }, 1000);
   connect();
+  loadHistory();
 ${FLEET_SCRIPT}
 })();
 `;
 
 const STYLE = `
 :root { color-scheme: light dark; --up: #1a7f37; --degraded: #9a6700; --down: #cf222e; --unknown: #6e7781;
+  --p50: #0969da; --p95: #8250df;
   font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 body { margin: 0 auto; max-width: 1100px; padding: 24px; }
 header { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
@@ -181,26 +238,16 @@ h1 { font-size: 20px; margin: 0; }
 #overall[data-status="up"], .badge[data-status="up"] { background: var(--up); }
 #overall[data-status="degraded"], .badge[data-status="degraded"] { background: var(--degraded); }
 #overall[data-status="down"], .badge[data-status="down"] { background: var(--down); }
-tr[data-status] td:first-child { border-left: 4px solid var(--unknown); }
-tr[data-status="up"] td:first-child { border-left-color: var(--up); }
-tr[data-status="degraded"] td:first-child { border-left-color: var(--degraded); }
-tr[data-status="down"] td:first-child { border-left-color: var(--down); }
 #connection { font-size: 13px; color: var(--unknown); }
 #connection[data-state="live"]::before { content: "● "; color: var(--up); }
 #connection[data-state="reconnecting"]::before, #connection[data-state="closed"]::before { content: "● "; color: var(--down); }
 table { width: 100%; border-collapse: collapse; margin-top: 16px; }
 th, td { text-align: left; padding: 8px; border-bottom: 1px solid color-mix(in srgb, currentColor 15%, transparent); vertical-align: middle; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; opacity: .7; }
-td.name { font-weight: 600; font-family: ui-monospace, monospace; }
-td.latency, td.since { white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.message { opacity: .85; word-break: break-word; }
-svg { width: 120px; height: 30px; }
-polyline { fill: none; stroke: currentColor; stroke-width: 1.5; opacity: .8; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 footer { margin-top: 12px; font-size: 12px; opacity: .7; }
-.scroll { overflow-x: auto; }
 @media (max-width: 480px) { body { padding: 12px; } }
-${FLEET_STYLE}`;
+${HISTORY_STYLE}${FLEET_STYLE}`;
 
 /** The `sha256-…` source of the script, for the page's Content-Security-Policy. */
 const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
@@ -241,16 +288,15 @@ export const DASHBOARD_HTML = `<!doctype html>
 <header>
   <h1>Health</h1>
   <span id="overall" data-status="unknown" role="status" aria-label="overall status">unknown</span>
+  <ul id="groups" aria-label="group statuses"></ul>
   <span id="connection" data-state="connecting">connecting…</span>
 </header>
 <div id="announcer" class="sr-only" role="log" aria-live="polite" aria-atomic="false" aria-relevant="additions"></div>
-<div class="scroll">
-<table>
-  <thead><tr><th scope="col">Check</th><th scope="col">Groups</th><th scope="col">Status</th><th scope="col">Latency</th><th scope="col">History</th><th scope="col">Since</th><th scope="col">Message</th></tr></thead>
-  <tbody id="checks"></tbody>
-</table>
-</div>
+<p id="withheld" hidden>Details are withheld from this caller: statuses only (no uptime, latency or messages).</p>
+<h2 class="sr-only">Indicators</h2>
+<ul id="checks" aria-label="indicators"></ul>
 <p id="empty" hidden>No health indicators are registered.</p>
+${HISTORY_MARKUP}
 <footer>Last snapshot: <span id="updated">—</span></footer>
 ${FLEET_MARKUP}
 <script>${SCRIPT}</script>

@@ -10,7 +10,11 @@ import { HealthStateStore } from '../engine/health-state.store';
 import { InvalidHealthModuleOptionsError } from '../errors';
 import { HealthModule } from '../health.module';
 import type { HealthModuleOptions } from '../health-module-options';
-import type { HealthHistoryBody, HealthIndicatorHistoryBody } from './health-history.types';
+import type {
+  HealthGroupHistoryBody,
+  HealthHistoryBody,
+  HealthIndicatorHistoryBody,
+} from './health-history.types';
 
 describe.each(['express', 'fastify'] as const)('the history endpoints on %s', (adapter) => {
   let app: INestApplication | undefined;
@@ -89,6 +93,56 @@ describe.each(['express', 'fastify'] as const)('the history endpoints on %s', (a
     });
   });
 
+  it('answers one group: its transitions and uptime in the shapes of an indicator', async () => {
+    await start();
+    healthy = false;
+    const store = app!.get(HealthStateStore);
+    await waitFor(() => store.group('readiness')?.status === 'down');
+    healthy = true;
+    await waitFor(() => store.group('readiness')?.status === 'up');
+
+    const { body, headers } = await request(http)
+      .get('/health/history/group/readiness?window=24h')
+      .expect(200);
+    expect(headers['cache-control']).toBe('no-store');
+    const group = body as HealthGroupHistoryBody;
+    expect(group).toMatchObject({
+      name: 'readiness',
+      window: '24h',
+      details: 'full',
+      status: 'up',
+      recoveries: 1,
+      lastUp: group.timestamp,
+    });
+    expect(group.transitions!.slice(-2).map((t) => `${t.from}>${t.to}`)).toEqual([
+      'up>down',
+      'down>up',
+    ]);
+    expect(group.transitions!.every((t) => t.message === undefined)).toBe(true);
+    expect(group.uptime!['1h'].up).toBeLessThan(100);
+    expect(group.uptime!['24h'].up).toBeGreaterThan(0);
+    expect(group.buckets!.downMs.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(group.buckets!.latencyMs).toBeUndefined();
+    // The same figures as the group in GET /health/history.
+    const all = (await request(http).get('/health/history').expect(200)).body as HealthHistoryBody;
+    expect(all.groups.readiness.recoveries).toBe(1);
+
+    // Liveness never went down (the indicator is in readiness only).
+    const liveness = (await request(http).get('/health/history/group/liveness').expect(200))
+      .body as HealthGroupHistoryBody;
+    expect(liveness).toMatchObject({ name: 'liveness', window: '1h', lastDown: null });
+  });
+
+  it('answers 404 for an unknown group and 400 for an unknown window on the group route', async () => {
+    await start();
+    const missing = await request(http).get('/health/history/group/nope').expect(404);
+    expect((missing.body as { message: string }).message).toBe('No health group is named "nope".');
+    const invalid = await request(http).get('/health/history/group/readiness?window=1w').expect(400);
+    expect((invalid.body as { message: string }).message).toBe(
+      'Invalid query parameter "window": must be "1h" or "24h"',
+    );
+  });
+
   it('answers 404 for an unknown indicator and 400 for an unknown window, naming it', async () => {
     await start();
     const missing = await request(http).get('/health/history/nope').expect(404);
@@ -105,6 +159,17 @@ describe.each(['express', 'fastify'] as const)('the history endpoints on %s', (a
     const history = body as HealthHistoryBody;
     expect(history.details).toBe('withheld');
     expect(Object.keys(history.indicators.db).sort()).toEqual(['status', 'streak']);
+    const group = (await request(http).get('/health/history/group/readiness').expect(200))
+      .body as HealthGroupHistoryBody;
+    expect(group.details).toBe('withheld');
+    expect(Object.keys(group).sort()).toEqual([
+      'details',
+      'name',
+      'status',
+      'streak',
+      'timestamp',
+      'window',
+    ]);
     const details = (await request(http).get('/health').expect(200)).body as {
       checks: Record<string, Record<string, unknown>>;
     };

@@ -17,6 +17,7 @@ import { shownName } from '../http/health-response';
 import { HealthHistoryQuery } from './health-history.query';
 import { HealthHistory } from './health-history.service';
 import type {
+  HealthGroupHistoryBody,
   HealthHistoryBody,
   HealthHistoryWindow,
   HealthIndicatorHistoryBody,
@@ -30,8 +31,8 @@ function windowOf(query: object): HealthHistoryWindow {
 }
 
 /**
- * Builds the history controller for one module instance (`GET /<path>/history` and
- * `GET /<path>/history/:indicator`). `forRoot` adds it only when history is on (the default);
+ * Builds the history controller for one module instance (`GET /<path>/history`,
+ * `GET /<path>/history/:indicator` and `GET /<path>/history/group/:name`). `forRoot` adds it only when history is on (the default);
  * with `forRootAsync` it is always added and answers 404 when history is off.
  *
  * Who sees what follows `GET /<path>`: every caller gets 200, and a caller the details policy
@@ -84,6 +85,30 @@ export function createHistoryController(path: string): Type {
       if (!body) throw unknown(); // unregistered meanwhile
       return body;
     }
+
+    /**
+     * One group's history over `?window=` (the same shape as an indicator's, without runs,
+     * failures, latency or messages): 404 for a group the store does not have or history off,
+     * 400 for another window.
+     */
+    @Get('history/group/:name')
+    @Header('Cache-Control', 'no-store')
+    async groupHistory(
+      @Param('name') name: string,
+      @Query(HISTORY_QUERY) query: object,
+      @Req() request: unknown,
+      @Res({ passthrough: true }) response: unknown,
+    ): Promise<HealthGroupHistoryBody> {
+      if (!this.history.enabled) {
+        throw new NotFoundException(`Cannot GET /${path}/history/group/${shownName(name)}`);
+      }
+      const unknown = () => new NotFoundException(`No health group is named "${shownName(name)}".`);
+      if (!this.history.hasGroup(name)) throw unknown();
+      const admitted = await this.policy.admits(request, GROUP_TARGET, response);
+      const body = this.history.group(name, windowOf(query), admitted);
+      if (!body) throw unknown();
+      return body;
+    }
   }
   // The routes, for a guard given as `authorize` that reads route metadata.
   const ALL_TARGET: HealthDetailsTarget = {
@@ -93,6 +118,10 @@ export function createHistoryController(path: string): Type {
   const ONE_TARGET: HealthDetailsTarget = {
     controller: HealthHistoryController,
     handler: Reflect.get(HealthHistoryController.prototype, 'indicatorHistory'),
+  };
+  const GROUP_TARGET: HealthDetailsTarget = {
+    controller: HealthHistoryController,
+    handler: Reflect.get(HealthHistoryController.prototype, 'groupHistory'),
   };
   return HealthHistoryController;
 }

@@ -9,6 +9,7 @@ import type { ResolvedHistoryOptions } from './health-history.options';
 import {
   HEALTH_HISTORY_WINDOWS,
   type HealthCheckHistorySummary,
+  type HealthGroupHistoryBody,
   type HealthHistoryBody,
   type HealthHistoryWindow,
   type HealthIndicatorHistoryBody,
@@ -162,13 +163,35 @@ export class HealthHistory implements OnModuleInit, OnApplicationShutdown {
     return this.indicatorSeries.has(name);
   }
 
-  /** The history of one group over `window`, or `undefined` (see {@link indicator}). */
-  group(name: string, window: HealthHistoryWindow = '1h'): HealthSubjectHistory | undefined {
+  /**
+   * The history of one group over `window` (its transitions carry no message, its buckets no
+   * runs, failures nor latency), or `undefined` when the store has no group of that name (or
+   * history is off); with `admitted: false`, its `status` and `streak` only.
+   */
+  group(
+    name: string,
+    window: HealthHistoryWindow = '1h',
+    admitted = true,
+  ): HealthGroupHistoryBody | undefined {
     if (!this.options) return undefined;
     const now = Date.now();
     this.sync(now);
     const series = this.groupSeries.get(name);
-    return series ? subjectOf(series, now, window, true) : undefined;
+    if (!series) return undefined;
+    return {
+      name,
+      timestamp: new Date(now).toISOString(),
+      window,
+      details: admitted ? 'full' : 'withheld',
+      ...subjectOf(series, now, window, admitted),
+    };
+  }
+
+  /** Whether the history follows a group of that name (`false` when history is off). */
+  hasGroup(name: string): boolean {
+    if (!this.options) return false;
+    this.sync(Date.now());
+    return this.groupSeries.has(name);
   }
 
   /**

@@ -159,6 +159,18 @@ export interface HealthIndicatorHistoryBody extends HealthSubjectHistory {
   readonly details: 'full' | 'withheld';
 }
 
+/** The body of `GET /<path>/history/group/:name`: one group (no runs, failures nor latency). */
+export interface HealthGroupHistoryBody extends HealthSubjectHistory {
+  /** The group's name. */
+  readonly name: string;
+  /** ISO-8601 time of the answer. */
+  readonly timestamp: string;
+  /** The window (`?window=`, default `1h`). */
+  readonly window: HealthHistoryWindow;
+  /** `'full'`, or `'withheld'` (status and streak only); see {@link HealthHistoryBody.details}. */
+  readonly details: 'full' | 'withheld';
+}
+
 /** What `GET /<path>` adds to each indicator for admitted callers, with history on. */
 export interface HealthCheckHistorySummary {
   /** Uptime over the last hour and the last 24 hours. */

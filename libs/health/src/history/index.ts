@@ -12,5 +12,6 @@ export {
   type HealthSubjectHistory,
   type HealthHistoryBody,
   type HealthIndicatorHistoryBody,
+  type HealthGroupHistoryBody,
   type HealthCheckHistorySummary,
 } from './health-history.types';

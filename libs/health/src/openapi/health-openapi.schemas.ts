@@ -413,6 +413,18 @@ export const HISTORY_BODY_SCHEMA: OpenApiSchema = {
   },
 };
 
+/**
+ * The properties of one subject's history at the top of a body, without the nested `required`
+ * lists: swagger reads `required` on a component's own properties as a flag of the property.
+ */
+const SUBJECT_HISTORY_TOP_PROPERTIES = Object.fromEntries(
+  Object.entries(SUBJECT_HISTORY_PROPERTIES).map(([key, schema]) => {
+    const rest: Record<string, unknown> = { ...schema };
+    delete rest.required;
+    return [key, rest];
+  }),
+);
+
 /** `HealthIndicatorHistoryBody`: `GET /<path>/history/:indicator`. @internal */
 export const INDICATOR_HISTORY_BODY_SCHEMA: OpenApiSchema = {
   title: 'HealthIndicatorHistoryBody',
@@ -423,14 +435,14 @@ export const INDICATOR_HISTORY_BODY_SCHEMA: OpenApiSchema = {
     timestamp: TIME,
     window: HISTORY_WINDOW,
     details: HISTORY_DETAILS,
-    // Without the nested `required` lists: swagger reads `required` on a component's own
-    // properties as a flag of the property.
-    ...Object.fromEntries(
-      Object.entries(SUBJECT_HISTORY_PROPERTIES).map(([key, schema]) => {
-        const rest: Record<string, unknown> = { ...schema };
-        delete rest.required;
-        return [key, rest];
-      }),
-    ),
+    ...SUBJECT_HISTORY_TOP_PROPERTIES,
   },
+};
+
+/** `HealthGroupHistoryBody`: `GET /<path>/history/group/:name`. @internal */
+export const GROUP_HISTORY_BODY_SCHEMA: OpenApiSchema = {
+  ...INDICATOR_HISTORY_BODY_SCHEMA,
+  title: 'HealthGroupHistoryBody',
+  description:
+    "A group's history: its buckets carry no runs, failures nor latency, its transitions no message.",
 };

@@ -9,6 +9,7 @@ import {
   HEALTH_JSON_BODY_SCHEMA,
   HISTORY_BODY_SCHEMA,
   INDICATOR_HISTORY_BODY_SCHEMA,
+  GROUP_HISTORY_BODY_SCHEMA,
   PROBE_BODY_SCHEMA,
   TERMINUS_BODY_SCHEMA,
   type OpenApiSchema,
@@ -75,6 +76,7 @@ export const HEALTH_OPENAPI_SCHEMAS: Readonly<Record<string, OpenApiSchema>> = {
   HealthFleetResponse: FLEET_VIEW_SCHEMA,
   HealthHistoryResponse: HISTORY_BODY_SCHEMA,
   HealthIndicatorHistoryResponse: INDICATOR_HISTORY_BODY_SCHEMA,
+  HealthGroupHistoryResponse: GROUP_HISTORY_BODY_SCHEMA,
 };
 
 type SchemaName = keyof typeof HEALTH_OPENAPI_SCHEMAS;
@@ -379,6 +381,22 @@ const INDICATOR_HISTORY_DOC: RouteDoc = {
   params: [{ name: 'indicator', description: 'An indicator name.' }],
 };
 
+const GROUP_HISTORY_DOC: RouteDoc = {
+  summary: 'Uptime, transitions and time buckets of one group (with `history`)',
+  responses: [
+    {
+      status: 200,
+      description:
+        'The group\'s history; status and streak only (`details: "withheld"`) for callers the details policy does not admit.',
+      content: content({ [JSON_MEDIA_TYPE]: ref('HealthGroupHistoryResponse') }),
+    },
+    BAD_QUERY,
+    NOT_FOUND('group, or history is off'),
+  ],
+  queries: [WINDOW_QUERY],
+  params: [GROUP_PARAM],
+};
+
 /** The documentation of each handler of the module's controllers, by method name. */
 const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   details: DETAILS_DOC,
@@ -403,6 +421,7 @@ const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   fleetStream: FLEET_STREAM_DOC,
   allHistory: HISTORY_DOC,
   indicatorHistory: INDICATOR_HISTORY_DOC,
+  groupHistory: GROUP_HISTORY_DOC,
 };
 
 /**
