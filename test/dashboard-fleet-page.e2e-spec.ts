@@ -29,13 +29,26 @@ const HOSTILE = '<img src=x onerror="document.title=1">';
 function snapshotJson(
   instance: string,
   checks: Record<string, IndicatorStatus | [IndicatorStatus, string]>,
-  options: { terminating?: boolean; version?: string; nowMs: number },
+  options: {
+    terminating?: boolean;
+    version?: string;
+    nowMs: number;
+    /** Uptime over 1 h and 24 h, in percent, of some checks (as a replica with history has). */
+    uptime?: Record<string, [number, number]>;
+  },
 ): string {
   const since = new Date(options.nowMs - 60_000).toISOString();
   const published: Record<string, FleetCheckSnapshot> = {};
   for (const [name, value] of Object.entries(checks)) {
     const [status, message] = Array.isArray(value) ? value : [value, undefined];
-    published[name] = { status, since, durationMs: 1.5, ...(message ? { message } : {}) };
+    const uptime = options.uptime?.[name];
+    published[name] = {
+      status,
+      since,
+      durationMs: 1.5,
+      ...(uptime ? { uptime1hPercent: uptime[0], uptime24hPercent: uptime[1] } : {}),
+      ...(message ? { message } : {}),
+    };
   }
   const statuses = Object.values(published).map((check) => check.status);
   const status = statuses.includes('down')
@@ -64,13 +77,23 @@ function snapshotJson(
   return JSON.stringify(snapshot);
 }
 
+/** The text a cell adds after its status for the replicas' published uptime (1 h · 24 h). */
+const UPTIME_TEXT: Readonly<Record<string, string>> = {
+  'api-a/database': ' 98.8 % · 99.9 %',
+  'api-a/redis': ' 100 % · 100 %',
+};
+
 /** Five replicas: well, degraded, terminating, stale, and one with an indicator the others lack. */
 function smallFleet(nowMs: number): FleetView {
   const entries: FleetIndexEntry[] = [
     {
       instance: 'api-a',
       lastSeenMs: nowMs - 1_000,
-      json: snapshotJson('api-a', { database: 'up', redis: 'up', queue: 'up' }, { nowMs }),
+      json: snapshotJson(
+        'api-a',
+        { database: 'up', redis: 'up', queue: 'up' },
+        { nowMs, uptime: { database: [98.75, 99.948], redis: [100, 100] } },
+      ),
     },
     {
       instance: 'api-b',
@@ -146,6 +169,17 @@ class DashboardStub {
         this.openStream(response);
         const local = { status: 'up', timestamp: new Date().toISOString(), checks: {}, groups: {} };
         response.write(`event: snapshot\ndata: ${JSON.stringify(local)}\n\n`);
+      } else if (path === '/health/history') {
+        // The local history: no indicator, as the local stream.
+        const history = {
+          timestamp: new Date().toISOString(),
+          window: '1h',
+          details: 'full',
+          indicators: {},
+          groups: {},
+        };
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(history));
       } else if (path === '/health/fleet') {
         const answer = this.fleet;
         if (answer.status === 404) {
@@ -314,7 +348,7 @@ describe('the dashboard’s fleet view in a real browser', () => {
         for (const column of columns) {
           const check = replica.snapshot?.checks[column];
           await expect(cell(replica.instance, column).textContent()).resolves.toBe(
-            check ? check.status : '—no data',
+            check ? check.status + (UPTIME_TEXT[`${replica.instance}/${column}`] ?? '') : '—no data',
           );
           if (check) {
             await expect(
@@ -323,6 +357,15 @@ describe('the dashboard’s fleet view in a real browser', () => {
           }
         }
       }
+      // Each replica's uptime of an indicator, when it publishes one (history on), as text and
+      // for screen readers.
+      await expect(
+        cell('api-a', 'database').locator('.cell-uptime').getAttribute('aria-label'),
+      ).resolves.toBe('up 98.8 % over 1 h, 99.9 % over 24 h');
+      await expect(cell('api-a', 'database').getAttribute('title')).resolves.toBe(
+        'up 98.8 % over 1 h, 99.9 % over 24 h on this replica',
+      );
+      await expect(cell('api-a', 'queue').locator('.cell-uptime').count()).resolves.toBe(0);
       await expect(text('tr[data-instance="api-b"] .replica-version')).resolves.toBe('2.5.0');
       await expect(text('tr[data-instance="api-d"] .replica-version')).resolves.toBe('—');
       // A message is a tooltip, as text: never parsed as HTML.
@@ -364,7 +407,8 @@ describe('the dashboard’s fleet view in a real browser', () => {
       await page
         .locator('tr[data-instance="api-a"] td[data-check="database"][data-status="down"]')
         .waitFor({ timeout: 5_000 });
-      await expect(cell('api-a', 'database').textContent()).resolves.toBe('down');
+      // A transition carries no uptime: the figures of the last view stay.
+      await expect(cell('api-a', 'database').textContent()).resolves.toBe('down 98.8 % · 99.9 %');
       const entry = page.locator('#fleet-feed li').first();
       await expect(entry.locator('.feed-instance').textContent()).resolves.toBe('api-a');
       await expect(entry.locator('.feed-change').textContent()).resolves.toBe(
@@ -412,7 +456,7 @@ describe('the dashboard’s fleet view in a real browser', () => {
       await expect(cell('api-b', 'cache').textContent()).resolves.toBe('up');
       await expect(cell('api-a', 'cache').textContent()).resolves.toBe('—no data');
       // The cells changed before stay changed.
-      await expect(cell('api-a', 'database').textContent()).resolves.toBe('down');
+      await expect(cell('api-a', 'database').textContent()).resolves.toBe('down 98.8 % · 99.9 %');
     });
 
     it('marks a replica that starts terminating, and lists it', async () => {

@@ -150,7 +150,7 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard’s history view', (adapter) 
       await wentDown.waitFor({ timeout: 10_000 });
       await expect(wentDown.locator('.t-change').textContent()).resolves.toBe('up → down');
       await expect(wentDown.locator('.t-lasted').textContent()).resolves.toMatch(
-        /^after \d+(\.\d+)? (ms|s|min)\b.* up$/,
+        /^\(up for \d+ (ms|s|min)( \d+ s)?\)$/,
       );
       await expect(wentDown.locator('.t-message').textContent()).resolves.toMatch(/ECONNREFUSED/);
       await expect(upstreamCard.locator('.message').textContent()).resolves.toMatch(/ECONNREFUSED/);
@@ -162,7 +162,7 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard’s history view', (adapter) 
         hasText: 'down → up',
       });
       await backUp.waitFor({ timeout: 10_000 });
-      await expect(backUp.locator('.t-lasted').textContent()).resolves.toMatch(/ down$/);
+      await expect(backUp.locator('.t-lasted').textContent()).resolves.toMatch(/^\(down for \d+ (ms|s)\)$/);
       await page
         .locator('#groups [data-group="readiness"][data-status="up"]')
         .waitFor({ timeout: 10_000 });

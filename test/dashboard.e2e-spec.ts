@@ -33,7 +33,7 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
     await upstream?.stop();
   });
 
-  const status = (name: string) => page.locator(`tr[data-check="${name}"] .badge`);
+  const status = (name: string) => page.locator(`#checks [data-check="${name}"] .badge`);
 
   it('is served as a self-contained page with a strict Content-Security-Policy', async () => {
     const response = await app.get('/health/dashboard').expect(200);
@@ -55,18 +55,20 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
       await expect(status(name).textContent()).resolves.toBe('up');
     }
     await expect(page.locator('#overall').textContent()).resolves.toBe('up');
-    await expect(page.locator('tr[data-check="database"] .groups').textContent()).resolves.toBe(
+    await expect(page.locator('#checks [data-check="database"] .groups').textContent()).resolves.toBe(
       'readiness',
     );
-    await page.locator('tr[data-check="database"] .latency', { hasText: / ms$/ }).waitFor();
+    await page
+      .locator('#checks [data-check="database"] .latency-last', { hasText: / ms$/ })
+      .waitFor();
     const navigations: string[] = [];
     page.on('framenavigated', (frame) => navigations.push(frame.url()));
 
     await upstream.stop();
     await page
-      .locator('tr[data-check="upstream"] .badge[data-status="down"]')
+      .locator('#checks [data-check="upstream"] .badge[data-status="down"]')
       .waitFor({ timeout: 5_000 });
-    await expect(page.locator('tr[data-check="upstream"] .message').textContent()).resolves.toMatch(
+    await expect(page.locator('#checks [data-check="upstream"] .message').textContent()).resolves.toMatch(
       /ECONNREFUSED/,
     );
     await page.locator('#overall[data-status="down"]').waitFor({ timeout: 5_000 });
@@ -78,12 +80,12 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
 
     await upstream.listen();
     await page
-      .locator('tr[data-check="upstream"] .badge[data-status="up"]')
+      .locator('#checks [data-check="upstream"] .badge[data-status="up"]')
       .waitFor({ timeout: 5_000 });
     await page.locator('#overall[data-status="up"]').waitFor({ timeout: 5_000 });
-    // The latency history fills in from the periodic snapshots.
+    // The latency chart is drawn from the history's buckets.
     await page
-      .locator('tr[data-check="database"] polyline[points*=","]')
+      .locator('#checks [data-check="database"] svg.chart path.p50')
       .waitFor({ state: 'attached', timeout: 10_000 });
     await page.screenshot({ path: join(OUTPUT, `dashboard-${adapter}-up.png`), fullPage: true });
 
@@ -116,7 +118,7 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
         await other.goto(`${await app.app.getUrl()}${form}`);
         await other.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
         await other.locator('#overall[data-status="up"]').waitFor({ timeout: 5_000 });
-        await expect(other.locator('tr[data-check="database"] .badge').textContent()).resolves.toBe(
+        await expect(other.locator('#checks [data-check="database"] .badge').textContent()).resolves.toBe(
           'up',
         );
         expect(new Set(streams)).toEqual(new Set(['/health/stream']));
@@ -207,7 +209,7 @@ describe('the dashboard of a module mounted with RouterModule', () => {
         });
         await page.goto(`${await app.getUrl()}${form}`);
         await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
-        await page.locator('tr[data-check="ops-check"] .badge[data-status="up"]').waitFor({
+        await page.locator('#checks [data-check="ops-check"] .badge[data-status="up"]').waitFor({
           timeout: 5_000,
         });
         expect(new Set(streams)).toEqual(new Set(['/ops/health/stream']));

@@ -169,16 +169,21 @@ export const HISTORY_SCRIPT = String.raw`
     return element;
   }
 
-  // A path through the points, broken where a point is missing; a lone point is a dot.
-  function pathOf(values, x, y) {
+  // A path through the points, broken where a point is missing, and a dot for each lone point
+  // (a bucket whose neighbours have no runs would otherwise not show).
+  function lineOf(className, values, x, y) {
+    const shapes = [];
     let d = '';
-    let open = false;
     values.forEach((value, i) => {
-      if (typeof value !== 'number') { open = false; return; }
-      d += (open ? ' L' : ' M') + x(i).toFixed(1) + ' ' + y(value).toFixed(1) + (open ? '' : ' l0.1 0');
-      open = true;
+      if (typeof value !== 'number') return;
+      const joined = typeof values[i - 1] === 'number';
+      d += (joined ? ' L' : ' M') + x(i).toFixed(1) + ' ' + y(value).toFixed(1);
+      if (!joined && typeof values[i + 1] !== 'number') {
+        shapes.push(svg('circle', { class: className, cx: x(i).toFixed(1), cy: y(value).toFixed(1), r: 2.5 }));
+      }
     });
-    return d.trim();
+    if (d) shapes.unshift(svg('path', { class: className, d: d.trim() }));
+    return shapes;
   }
 
   // The chart: p50 (solid) and p95 (dashed) per bucket, or the last runs' latency without history.
@@ -197,10 +202,7 @@ export const HISTORY_SCRIPT = String.raw`
     }
     children.push(svg('text', { class: 'tick', x: CHART.left, y: CHART.height - 4 }, series.fromLabel));
     children.push(svg('text', { class: 'tick', x: CHART.right, y: CHART.height - 4, 'text-anchor': 'end' }, series.toLabel));
-    for (const line of series.lines) {
-      const d = pathOf(line.values, x, y);
-      if (d) children.push(svg('path', { class: line.className, d }));
-    }
+    for (const line of series.lines) children.push(...lineOf(line.className, line.values, x, y));
     if (all.length === 0) {
       children.push(svg('text', { class: 'tick', x: (CHART.left + CHART.right) / 2, y: (CHART.top + CHART.bottom) / 2, 'text-anchor': 'middle' }, 'no latency yet'));
     }
@@ -281,8 +283,8 @@ export const HISTORY_SCRIPT = String.raw`
     to.dataset.status = t.to;
     change.append(from, ' → ', to);
     li.append(time, ' ', node('span', 't-name', t.name), ' ', change);
-    if (typeof t.durationMs === 'number') li.append(' ', node('span', 't-lasted', 'after ' + lasted(t.durationMs) + ' ' + t.from));
-    if (t.message) li.append(' ', node('span', 't-message', t.message));
+    if (typeof t.durationMs === 'number') li.append(' ', node('span', 't-lasted', '(' + t.from + ' for ' + lasted(t.durationMs) + ')'));
+    if (t.message) li.append(' — ', node('span', 't-message', t.message));
     return li;
   }
 
@@ -387,12 +389,15 @@ export const HISTORY_STYLE = `
 .beat[data-status="down"] { background: var(--down); }
 .beats-axis { display: flex; justify-content: space-between; font-size: 11px; opacity: .7; }
 .chart { display: block; width: 100%; height: auto; margin-top: 6px; }
-.chart .tick { font-size: 10px; fill: currentColor; opacity: .75; font-variant-numeric: tabular-nums; }
+.chart .tick { font-size: 11px; fill: currentColor; opacity: .75; font-variant-numeric: tabular-nums; }
 .chart .gridline { stroke: currentColor; stroke-opacity: .15; }
 .chart path { fill: none; stroke-width: 1.5; stroke-linecap: round; stroke-linejoin: round; }
 .chart .p50, .key-p50 { stroke: var(--p50); color: var(--p50); }
 .chart .p95, .key-p95 { stroke: var(--p95); color: var(--p95); }
 .chart .p95 { stroke-dasharray: 4 3; }
+.chart circle.p50 { fill: var(--p50); stroke: none; }
+.chart circle.p95 { fill: none; stroke-width: 1.5; stroke-dasharray: none; }
+.key-p50, .key-p95 { white-space: nowrap; }
 .latency { margin: 0; font-size: 13px; font-variant-numeric: tabular-nums; }
 .check .message { margin: 6px 0 0; font-size: 13px; opacity: .85; word-break: break-word; }
 .check .message:empty { display: none; }
