@@ -111,9 +111,15 @@ describe.each(['express', 'fastify'] as const)('the history endpoints on %s', (a
       window: '24h',
       details: 'full',
       status: 'up',
-      recoveries: 1,
       lastUp: group.timestamp,
     });
+    // Readiness is down before the first result (fail closed), so the boot is a recovery too.
+    expect(group.transitions!.map((t) => `${t.from}>${t.to}`)).toEqual([
+      'down>up',
+      'up>down',
+      'down>up',
+    ]);
+    expect(group.recoveries).toBe(2);
     expect(group.transitions!.slice(-2).map((t) => `${t.from}>${t.to}`)).toEqual([
       'up>down',
       'down>up',
@@ -125,7 +131,7 @@ describe.each(['express', 'fastify'] as const)('the history endpoints on %s', (a
     expect(group.buckets!.latencyMs).toBeUndefined();
     // The same figures as the group in GET /health/history.
     const all = (await request(http).get('/health/history').expect(200)).body as HealthHistoryBody;
-    expect(all.groups.readiness.recoveries).toBe(1);
+    expect(all.groups.readiness.recoveries).toBe(2);
 
     // Liveness never went down (the indicator is in readiness only).
     const liveness = (await request(http).get('/health/history/group/liveness').expect(200))
