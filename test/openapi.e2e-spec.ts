@@ -185,6 +185,16 @@ describe.each(HTTP_ADAPTERS)('on %s, the OpenAPI document of the example app', (
     expect(fits(single as Record<string, unknown>, resolved(one['application/json'].schema))).toBe(
       true,
     );
+    const group = responsesOf('/health/history/group/{name}')['200'].content ?? {};
+    const { body: readiness } = await app.get('/health/history/group/readiness').expect(200);
+    expect(
+      fits(readiness as Record<string, unknown>, resolved(group['application/json'].schema)),
+    ).toBe(true);
+    expect(Object.keys(responsesOf('/health/history/group/{name}')).sort()).toEqual([
+      '200',
+      '400',
+      '404',
+    ]);
   });
 
   it('is a valid OpenAPI document, every $ref resolved (@seriousme/openapi-schema-validator)', async () => {
