@@ -114,6 +114,41 @@ describe.each(HTTP_ADAPTERS)('on %s, Accept: application/health+json', (adapter)
       );
     });
 
+    it('adds to GET /health each check\'s uptime, lastUp and lastDown from the history', async () => {
+      const body = conforming(await app.get('/health').set('Accept', HEALTH_JSON).expect(503));
+      // The database has been up since its first result; upstream down since its first.
+      expect(body.checks['database:uptime1h']).toEqual([
+        {
+          componentId: 'database',
+          componentType: 'component',
+          observedValue: 100,
+          observedUnit: 'percent',
+          time: expect.any(String),
+        },
+      ]);
+      expect(body.checks['database:uptime24h']?.[0]).toMatchObject({ observedValue: 100 });
+      expect(body.checks['database:lastUp']).toEqual([
+        { componentId: 'database', componentType: 'component', status: 'pass', time: expect.any(String) },
+      ]);
+      expect(body.checks['database:lastDown']).toBeUndefined();
+      expect(body.checks['upstream:uptime1h']?.[0]).toMatchObject({ observedValue: 0 });
+      expect(body.checks['upstream:lastDown']?.[0]).toMatchObject({ status: 'fail' });
+      expect(body.checks['upstream:lastUp']).toBeUndefined();
+      // The same figures as the module's own JSON.
+      const json = (await app.get('/health').expect(200)).body as {
+        checks: Record<string, { lastUp: string | null; lastDown: string | null }>;
+      };
+      expect(Date.parse(json.checks.upstream.lastDown!)).toBeGreaterThanOrEqual(
+        Date.parse(body.checks['upstream:lastDown']![0].time as string),
+      );
+      // The probes stay as they were: no history on the probe path.
+      const ready = conforming(await app.get('/health/ready').set('Accept', HEALTH_JSON).expect(503));
+      expect(Object.keys(ready.checks).filter((key) => /:(uptime\d+h|lastUp|lastDown)$/.test(key))).toEqual(
+        [],
+      );
+      expect(Object.keys(ready.checks)).toContain('database:responseTime');
+    });
+
     it('keeps the module JSON for every other Accept, and ?verbose text', async () => {
       for (const accept of [undefined, '*/*', 'application/json', `${HEALTH_JSON};q=0`]) {
         const call = app.get('/health/ready');

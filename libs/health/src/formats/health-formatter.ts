@@ -4,6 +4,7 @@ import type { HealthStatus } from '../check';
 import { HealthRegistry } from '../discovery/health.registry';
 import { HealthStateStore } from '../engine/health-state.store';
 import type { GroupReason, HealthSnapshot, IndicatorState } from '../engine/health-state.types';
+import type { HealthCheckHistorySummary } from '../history/health-history.types';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { isBuiltInIndicator } from '../indicators/core/built-in-indicator';
@@ -107,13 +108,16 @@ export class HealthFormatter {
 
   /**
    * The answer of `GET /<path>` in `format`: 503 when the overall status is down (both formats
-   * tie `fail` / `error` to a 4xx-5xx code), 200 otherwise.
+   * tie `fail` / `error` to a 4xx-5xx code), 200 otherwise. With `history` (history on, an
+   * admitted caller), `application/health+json` adds each check's uptime, `lastUp` and
+   * `lastDown` (see {@link HealthJsonBody}); Terminus's shape has no room for them.
    */
   details(
     format: Exclude<NegotiatedFormat, 'default'>,
     snapshot: HealthSnapshot,
     admitted: boolean,
     response: unknown,
+    history?: (name: string) => HealthCheckHistorySummary | undefined,
   ): { code: number; body: FormattedBody } {
     const code = snapshot.status === 'down' ? 503 : 200;
     const reasons = [
@@ -133,8 +137,14 @@ export class HealthFormatter {
       passed,
       reasons,
       warnings: [],
-      checks,
+      checks: history
+        ? checks.map((check) => {
+            const summary = history(check.name);
+            return summary ? { ...check, history: summary } : check;
+          })
+        : checks,
       admitted,
+      at: snapshot.timestamp,
     });
     return { code, body };
   }

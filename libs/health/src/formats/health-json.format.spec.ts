@@ -94,6 +94,49 @@ describe('application/health+json bodies', () => {
     expect(violationsOfHealthJsonDraft({ statusCode: 503, contentType: CT, body })).toEqual([]);
   });
 
+  it('adds the history of GET /<path>: uptime per window, lastUp and lastDown, within the draft', () => {
+    const history = {
+      uptime: { '1h': { up: 97.5, upOrDegraded: 99 }, '24h': { up: null, upOrDegraded: null } },
+      lastUp: '2026-11-21T09:59:00.000Z',
+      lastDown: null,
+    };
+    const checks = [check({ name: 'database', history }), check({ name: 'redis' })];
+    const body = toHealthJsonBody(answer({ group: null, checks, at: AT }));
+    expect(Object.keys(body.checks)).toEqual([
+      'database:responseTime',
+      'database:uptime1h',
+      'database:lastUp',
+      'redis:responseTime',
+    ]);
+    expect(body.checks['database:uptime1h']).toEqual([
+      {
+        componentId: 'database',
+        componentType: 'component',
+        observedValue: 97.5,
+        observedUnit: 'percent',
+        time: AT,
+      },
+    ]);
+    expect(body.checks['database:lastUp']).toEqual([
+      {
+        componentId: 'database',
+        componentType: 'component',
+        status: 'pass',
+        time: '2026-11-21T09:59:00.000Z',
+      },
+    ]);
+    expect(violationsOfHealthJsonDraft({ statusCode: 200, contentType: CT, body })).toEqual([]);
+    // A data key of the same name keeps its whole key.
+    const clash = toHealthJsonBody(
+      answer({ checks: [check({ name: 'db', history, data: { uptime1hPercent: 5 } })], at: AT }),
+    );
+    expect(clash.checks['db:uptime1h']?.[0]).toMatchObject({ observedValue: 97.5 });
+    expect(clash.checks['db:uptime1hPercent']?.[0]).toMatchObject({ observedValue: 5 });
+    // Not for callers the details policy does not admit.
+    const withheld = toHealthJsonBody(answer({ checks, admitted: false, at: AT }));
+    expect(Object.keys(withheld.checks)).toEqual(['database:responseTime', 'redis:responseTime']);
+  });
+
   it('adds a reading for each number in the data whose key names a unit', () => {
     const body = toHealthJsonBody(answer({ checks: CHECKS }));
     expect(Object.keys(body.checks).filter((key) => key.startsWith('queue:'))).toEqual([

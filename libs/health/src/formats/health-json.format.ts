@@ -1,6 +1,7 @@
 import type { HealthStatus, IndicatorStatus } from '../check';
 import { LIVENESS } from '../engine/aggregation';
 import type { GroupReason, IndicatorState } from '../engine/health-state.types';
+import type { HealthCheckHistorySummary } from '../history/health-history.types';
 
 /** The media type of the IETF draft "Health Check Response Format for HTTP APIs". */
 export const HEALTH_JSON_MEDIA_TYPE = 'application/health+json';
@@ -35,11 +36,16 @@ export interface HealthJsonCheck {
   readonly observedUnit?: string;
   /**
    * The check's status (`up` → `pass`, `degraded` → `warn`, `down` → `fail`; before its first
-   * result `fail`, or `warn` in the liveness group, where it does not fail the probe). Only on
-   * `<name>:responseTime`.
+   * result `fail`, or `warn` in the liveness group, where it does not fail the probe) on
+   * `<name>:responseTime`; `pass` on `<name>:lastUp` and `fail` on `<name>:lastDown` (the status
+   * the check was last seen in, at `time`).
    */
   readonly status?: HealthJsonStatus;
-  /** ISO-8601 end of the last run (when the reading was taken); absent before the first result. */
+  /**
+   * ISO-8601 time of the reading: the end of the last run (absent before the first result); on
+   * `<name>:uptime1h` and `<name>:uptime24h` the time of the answer; on `<name>:lastUp` and
+   * `<name>:lastDown` the last time the check's effective status was `up` (or `down`).
+   */
   readonly time?: string;
   /**
    * Why the check is not passing: its last message (sanitized). Only for `warn` and `fail`, and
@@ -58,6 +64,15 @@ export interface HealthJsonCheck {
  * check's data whose key ends in a unit (`Ms`, `Seconds`, `Bytes`, `Percent`) adds a key
  * `"<name>:<measurement>"`, e.g. `usedMemoryBytes` → `"redis:usedMemory"` in `bytes` (the
  * whole data key when two keys would share a name: `"redis:usedMemoryPercent"`).
+ *
+ * On `GET /<path>`, with history on and for admitted callers, each check's history adds, as the
+ * draft's measurements of that component (each only when known): `"<name>:uptime1h"` and
+ * `"<name>:uptime24h"` (the share of the observed time spent `up`, `observedUnit: "percent"`,
+ * `time` the answer's), and `"<name>:lastUp"` / `"<name>:lastDown"` (a reading with `status`
+ * `pass` / `fail` and `time` the last time the check was `up` / `down`: the draft's `time` is
+ * when a reading was taken, so the status and time of the last such reading say it without an
+ * `observedValue` of a unit the draft does not define). A key of the check's data with the same
+ * name keeps its whole data key, as above.
  *
  * @example
  * ```json
@@ -92,7 +107,11 @@ export interface HealthJsonBody {
 export type HealthJsonCheckInput = Pick<
   IndicatorState,
   'name' | 'status' | 'groups' | 'message' | 'data' | 'durationMs' | 'lastCheckedAt'
-> & { readonly componentType: string };
+> & {
+  readonly componentType: string;
+  /** The check's history, for `GET /<path>` with history on and an admitted caller. */
+  readonly history?: HealthCheckHistorySummary;
+};
 
 /** What {@link toHealthJsonBody} answers about. @internal */
 export interface HealthJsonAnswer {
@@ -107,6 +126,8 @@ export interface HealthJsonAnswer {
   readonly checks: readonly HealthJsonCheckInput[];
   /** Whether the caller sees observed values and outputs. */
   readonly admitted: boolean;
+  /** ISO-8601 time of the answer: the `time` of the uptime readings. */
+  readonly at?: string;
 }
 
 const REASON_NOTES: Readonly<Record<GroupReason, string>> = {
@@ -147,6 +168,7 @@ export function toHealthJsonBody(answer: HealthJsonAnswer): HealthJsonBody {
       if (output !== null) reading.output = output;
     }
     checks[`${check.name}:responseTime`] = [reading as unknown as HealthJsonCheck];
+    if (answer.admitted && check.history) addHistory(checks, check, check.history, answer.at);
     if (answer.admitted && check.data) addMeasurements(checks, check);
   }
   const notes = [...answer.reasons.map((reason) => REASON_NOTES[reason]), ...answer.warnings];
@@ -180,6 +202,33 @@ function checkStatus(check: HealthJsonCheckInput, group: string | null): HealthJ
   const liveness =
     group === null ? check.groups.every((name) => name === LIVENESS) : group === LIVENESS;
   return liveness ? 'warn' : 'fail';
+}
+
+function addHistory(
+  checks: Record<string, HealthJsonCheck[]>,
+  check: HealthJsonCheckInput,
+  history: HealthCheckHistorySummary,
+  at: string | undefined,
+): void {
+  const component = { componentId: check.name, componentType: check.componentType };
+  for (const window of ['1h', '24h'] as const) {
+    const up = history.uptime[window].up;
+    if (up === null) continue;
+    checks[`${check.name}:uptime${window}`] = [
+      {
+        ...component,
+        observedValue: up,
+        observedUnit: 'percent',
+        ...(at === undefined ? {} : { time: at }),
+      },
+    ];
+  }
+  if (history.lastUp !== null) {
+    checks[`${check.name}:lastUp`] = [{ ...component, status: 'pass', time: history.lastUp }];
+  }
+  if (history.lastDown !== null) {
+    checks[`${check.name}:lastDown`] = [{ ...component, status: 'fail', time: history.lastDown }];
+  }
 }
 
 function addMeasurements(checks: Record<string, HealthJsonCheck[]>, check: HealthJsonCheckInput) {

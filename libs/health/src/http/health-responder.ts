@@ -159,7 +159,18 @@ export class HealthResponder implements OnApplicationBootstrap {
       const now = Date.now();
       return toDetailsBody(snapshot, admitted, (name) => this.history.summary(name, now));
     }
-    const { code, body } = this.formatter.details(format, snapshot, admitted, call.response);
+    const now = Date.now();
+    const history =
+      admitted && this.history.enabled
+        ? (name: string) => this.history.summary(name, now)
+        : undefined;
+    const { code, body } = this.formatter.details(
+      format,
+      snapshot,
+      admitted,
+      call.response,
+      history,
+    );
     this.setStatus(call.response, code);
     return body;
   }
