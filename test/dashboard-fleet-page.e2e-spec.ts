@@ -348,7 +348,9 @@ describe('the dashboard’s fleet view in a real browser', () => {
         for (const column of columns) {
           const check = replica.snapshot?.checks[column];
           await expect(cell(replica.instance, column).textContent()).resolves.toBe(
-            check ? check.status + (UPTIME_TEXT[`${replica.instance}/${column}`] ?? '') : '—no data',
+            check
+              ? check.status + (UPTIME_TEXT[`${replica.instance}/${column}`] ?? '')
+              : '—no data',
           );
           if (check) {
             await expect(

@@ -162,7 +162,9 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard’s history view', (adapter) 
         hasText: 'down → up',
       });
       await backUp.waitFor({ timeout: 10_000 });
-      await expect(backUp.locator('.t-lasted').textContent()).resolves.toMatch(/^\(down for \d+ (ms|s)\)$/);
+      await expect(backUp.locator('.t-lasted').textContent()).resolves.toMatch(
+        /^\(down for \d+ (ms|s)\)$/,
+      );
       await page
         .locator('#groups [data-group="readiness"][data-status="up"]')
         .waitFor({ timeout: 10_000 });
@@ -171,9 +173,9 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard’s history view', (adapter) 
         .locator('.uptime-window[data-window="1h"] .uptime-value', { hasText: /^\d+\.\d\d %$/ })
         .waitFor({ timeout: 10_000 });
       // The open bucket keeps the worst status it saw.
-      await expect(
-        upstreamCard.locator('.beat').last().getAttribute('data-status'),
-      ).resolves.toBe('down');
+      await expect(upstreamCard.locator('.beat').last().getAttribute('data-status')).resolves.toBe(
+        'down',
+      );
       expect(navigations).toEqual([]);
       expect(problems).toEqual([]);
     } finally {
@@ -185,11 +187,11 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard’s history view', (adapter) 
     const { page, problems } = await openPage(browser, await url(), 320);
     try {
       await card(page, 'database').locator('.badge[data-status="up"]').waitFor({ timeout: 10_000 });
-      const widths = (await page.evaluate(`({
+      const widths = await page.evaluate<{ page: number; bar: number; chart: number }>(`({
         page: document.documentElement.scrollWidth,
         bar: document.querySelector('#checks .beats').getBoundingClientRect().width,
         chart: document.querySelector('#checks svg.chart').getBoundingClientRect().width,
-      })`)) as { page: number; bar: number; chart: number };
+      })`);
       expect(widths.page).toBeLessThanOrEqual(320);
       expect(widths.bar).toBeGreaterThan(200);
       expect(widths.chart).toBeGreaterThan(200);
@@ -245,15 +247,21 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard with 100 indicators', (adapte
       };
       expect(Object.values(body.checks).filter((c) => c.status === 'unknown')).toEqual([]);
     });
-    const { page, problems } = await openPage(browser, `${await app.getUrl()}/health/dashboard`, 1100);
+    const { page, problems } = await openPage(
+      browser,
+      `${await app.getUrl()}/health/dashboard`,
+      1100,
+    );
     try {
-      const renderedMs = Number(await page.locator('body').getAttribute('data-history-rendered-ms'));
+      const renderedMs = Number(
+        await page.locator('body').getAttribute('data-history-rendered-ms'),
+      );
       await expect(page.locator('#checks > li').count()).resolves.toBe(100);
       await expect(page.locator('#checks .beat').count()).resolves.toBe(6_000);
       await expect(page.locator('#checks > li[data-status="down"]').count()).resolves.toBe(10);
-      const names = (await page.evaluate(
+      const names = await page.evaluate<string[]>(
         `[...document.querySelectorAll('#checks > li')].map((li) => li.dataset.check)`,
-      )) as string[];
+      );
       expect(names).toEqual([...names].sort());
       // Not asserted (it depends on the machine's load): printed for the performance page.
       process.stdout.write(
@@ -267,42 +275,55 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard with 100 indicators', (adapte
   });
 });
 
-describe.each(HTTP_ADAPTERS)('on %s, the dashboard for a caller with details withheld', (adapter) => {
-  let app: INestApplication;
-  let browser: Browser;
+describe.each(HTTP_ADAPTERS)(
+  'on %s, the dashboard for a caller with details withheld',
+  (adapter) => {
+    let app: INestApplication;
+    let browser: Browser;
 
-  beforeAll(async () => {
-    app = await smallApp(adapter, { details: 'never', defaults: { intervalMs: 500 } }, (registry) => {
-      registry.register(() => up(), { name: 'cache' });
-      registry.register(() => down('password=hunter2 rejected'), { name: 'vault' });
-    });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
-  it('renders statuses only: no bar, uptime, latency or message, and says why', async () => {
-    const { page, problems } = await openPage(browser, `${await app.getUrl()}/health/dashboard`, 1100);
-    try {
-      await card(page, 'vault').locator('.badge[data-status="down"]').waitFor({ timeout: 10_000 });
-      await expect(card(page, 'cache').locator('.badge').textContent()).resolves.toBe('up');
-      await expect(page.locator('#withheld').isVisible()).resolves.toBe(true);
-      await expect(page.locator('body').getAttribute('data-details')).resolves.toBe('withheld');
-      for (const selector of ['.beats', '.uptime', 'svg.chart', '.latency']) {
-        await expect(card(page, 'vault').locator(selector).isVisible()).resolves.toBe(false);
-      }
-      const text = await page.locator('#checks').innerText();
-      expect(text).not.toContain('hunter2');
-      expect(text).not.toMatch(/\d ms\b/);
-      await expect(page.locator('#groups [data-group="readiness"] .badge').textContent()).resolves.toBe(
-        'down',
+    beforeAll(async () => {
+      app = await smallApp(
+        adapter,
+        { details: 'never', defaults: { intervalMs: 500 } },
+        (registry) => {
+          registry.register(() => up(), { name: 'cache' });
+          registry.register(() => down('password=hunter2 rejected'), { name: 'vault' });
+        },
       );
-      expect(problems).toEqual([]);
-    } finally {
-      await page.close();
-    }
-  });
-});
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await app?.close();
+    });
+
+    it('renders statuses only: no bar, uptime, latency or message, and says why', async () => {
+      const { page, problems } = await openPage(
+        browser,
+        `${await app.getUrl()}/health/dashboard`,
+        1100,
+      );
+      try {
+        await card(page, 'vault')
+          .locator('.badge[data-status="down"]')
+          .waitFor({ timeout: 10_000 });
+        await expect(card(page, 'cache').locator('.badge').textContent()).resolves.toBe('up');
+        await expect(page.locator('#withheld').isVisible()).resolves.toBe(true);
+        await expect(page.locator('body').getAttribute('data-details')).resolves.toBe('withheld');
+        for (const selector of ['.beats', '.uptime', 'svg.chart', '.latency']) {
+          await expect(card(page, 'vault').locator(selector).isVisible()).resolves.toBe(false);
+        }
+        const text = await page.locator('#checks').innerText();
+        expect(text).not.toContain('hunter2');
+        expect(text).not.toMatch(/\d ms\b/);
+        await expect(
+          page.locator('#groups [data-group="readiness"] .badge').textContent(),
+        ).resolves.toBe('down');
+        expect(problems).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
+  },
+);

@@ -55,9 +55,9 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
       await expect(status(name).textContent()).resolves.toBe('up');
     }
     await expect(page.locator('#overall').textContent()).resolves.toBe('up');
-    await expect(page.locator('#checks [data-check="database"] .groups').textContent()).resolves.toBe(
-      'readiness',
-    );
+    await expect(
+      page.locator('#checks [data-check="database"] .groups').textContent(),
+    ).resolves.toBe('readiness');
     await page
       .locator('#checks [data-check="database"] .latency-last', { hasText: / ms$/ })
       .waitFor();
@@ -68,9 +68,9 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
     await page
       .locator('#checks [data-check="upstream"] .badge[data-status="down"]')
       .waitFor({ timeout: 5_000 });
-    await expect(page.locator('#checks [data-check="upstream"] .message').textContent()).resolves.toMatch(
-      /ECONNREFUSED/,
-    );
+    await expect(
+      page.locator('#checks [data-check="upstream"] .message').textContent(),
+    ).resolves.toMatch(/ECONNREFUSED/);
     await page.locator('#overall[data-status="down"]').waitFor({ timeout: 5_000 });
     await page
       .locator('#announcer p', { hasText: 'upstream is down' })
@@ -118,9 +118,9 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard in a real browser', (adapter)
         await other.goto(`${await app.app.getUrl()}${form}`);
         await other.locator('#connection[data-state="live"]').waitFor({ timeout: 5_000 });
         await other.locator('#overall[data-status="up"]').waitFor({ timeout: 5_000 });
-        await expect(other.locator('#checks [data-check="database"] .badge').textContent()).resolves.toBe(
-          'up',
-        );
+        await expect(
+          other.locator('#checks [data-check="database"] .badge').textContent(),
+        ).resolves.toBe('up');
         expect(new Set(streams)).toEqual(new Set(['/health/stream']));
       } finally {
         await other.close();

@@ -143,7 +143,9 @@ describe.each(['express', 'fastify'] as const)('the history endpoints on %s', (a
     await start();
     const missing = await request(http).get('/health/history/group/nope').expect(404);
     expect((missing.body as { message: string }).message).toBe('No health group is named "nope".');
-    const invalid = await request(http).get('/health/history/group/readiness?window=1w').expect(400);
+    const invalid = await request(http)
+      .get('/health/history/group/readiness?window=1w')
+      .expect(400);
     expect((invalid.body as { message: string }).message).toBe(
       'Invalid query parameter "window": must be "1h" or "24h"',
     );

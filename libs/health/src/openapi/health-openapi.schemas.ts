@@ -170,7 +170,8 @@ export const HEALTH_JSON_BODY_SCHEMA: OpenApiSchema = {
     notes: { type: 'array', items: { type: 'string' } },
     checks: {
       type: 'object',
-      description: 'Keyed "<name>:<measurement>".',
+      description:
+        'Keyed "<name>:<measurement>"; on GET /<path> with history, also "<name>:uptime1h", "<name>:uptime24h", "<name>:lastUp" and "<name>:lastDown".',
       additionalProperties: {
         type: 'array',
         items: {
