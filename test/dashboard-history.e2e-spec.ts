@@ -68,10 +68,18 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard’s history view', (adapter) 
       const beats = database.locator('.beats');
       await expect(beats.getAttribute('role')).resolves.toBe('img');
       await expect(beats.locator('.beat').count()).resolves.toBe(60);
-      // The app started seconds ago: the open bucket has runs, the 59 before it none.
-      await expect(beats.getAttribute('aria-label')).resolves.toMatch(
-        /^Last 1 h, one bar per 1 min: 1 up, 0 degraded, 0 down, 59 without data$/,
-      );
+      // The app started seconds ago: the open bucket has runs (and the one before it, if a
+      // minute turned since), the others none.
+      const label = (await beats.getAttribute('aria-label')) ?? '';
+      const counts =
+        /^Last 1 h, one bar per 1 min: (\d+) up, 0 degraded, 0 down, (\d+) without data$/.exec(
+          label,
+        );
+      expect(counts).not.toBeNull();
+      expect([Number(counts![1]) + Number(counts![2]), Number(counts![1]) >= 1]).toEqual([
+        60,
+        true,
+      ]);
       await expect(beats.locator('.beat').last().getAttribute('data-status')).resolves.toBe('up');
       await expect(beats.locator('.beat').last().getAttribute('title')).resolves.toMatch(
         /: up, \d+ runs?, p50 [\d.]+ ms, p95 [\d.]+ ms$/,
@@ -172,10 +180,11 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard’s history view', (adapter) 
       await upstreamCard
         .locator('.uptime-window[data-window="1h"] .uptime-value', { hasText: /^\d+\.\d\d %$/ })
         .waitFor({ timeout: 10_000 });
-      // The open bucket keeps the worst status it saw.
-      await expect(upstreamCard.locator('.beat').last().getAttribute('data-status')).resolves.toBe(
-        'down',
-      );
+      // The bucket of the outage keeps the worst status it saw (the open one, or the one before
+      // it when a minute turned meanwhile).
+      await expect(
+        upstreamCard.locator('.beat[data-status="down"]').count(),
+      ).resolves.toBeGreaterThanOrEqual(1);
       expect(navigations).toEqual([]);
       expect(problems).toEqual([]);
     } finally {
@@ -272,7 +281,7 @@ describe.each(HTTP_ADAPTERS)('on %s, the dashboard with 100 indicators', (adapte
     } finally {
       await page.close();
     }
-  });
+  }, 120_000);
 });
 
 describe.each(HTTP_ADAPTERS)(

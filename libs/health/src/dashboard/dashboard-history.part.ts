@@ -48,8 +48,11 @@ export const HISTORY_SCRIPT = String.raw`
     return pair(Math.floor(seconds / 86400), 'd', Math.floor((seconds % 86400) / 3600), 'h');
   }
 
+  // One formatter for every time shown: building one per call would cost more than the render.
+  const CLOCK = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
   function clock(atMs) {
-    return new Date(atMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return CLOCK.format(atMs);
   }
 
   function worse(a, b) {
@@ -88,7 +91,7 @@ export const HISTORY_SCRIPT = String.raw`
     chart.setAttribute('viewBox', '0 0 ' + CHART.width + ' ' + CHART.height);
     chart.setAttribute('role', 'img');
     const latency = node('p', 'latency');
-    return { uptime, windows, beats, cells, axis, axisFrom, chart, latency, drawn: '' };
+    return { uptime, windows, beats, cells, axis, axisFrom, chart, latency, drawn: '', bars: undefined, barsVersion: -1 };
   }
 
   // The last BEATS buckets of a subject, oldest first: { from, bucketMs, worst[], latency[] }.
@@ -103,7 +106,7 @@ export const HISTORY_SCRIPT = String.raw`
     const runs = new Array(pad).fill(null).concat((buckets.runs || []).slice(skip));
     const failures = new Array(pad).fill(null).concat((buckets.failures || []).slice(skip));
     const from = Date.parse(buckets.from) + (skip - pad) * buckets.bucketMs;
-    return { from, bucketMs: buckets.bucketMs, worst, latency, runs, failures };
+    return { from, bucketMs: buckets.bucketMs, worst, latency, runs, failures, version: 0 };
   }
 
   // The stream says an indicator is in a status at a time: the bucket holding that time shows it
@@ -121,8 +124,13 @@ export const HISTORY_SCRIPT = String.raw`
       }
       bars.from += shift * bars.bucketMs;
       index = BEATS - 1;
+      bars.version += 1;
     }
-    bars.worst[index] = worse(bars.worst[index], status);
+    const next = worse(bars.worst[index], status);
+    if (next !== bars.worst[index]) {
+      bars.worst[index] = next;
+      bars.version += 1;
+    }
   }
 
   function beatTitle(bars, i) {
@@ -138,7 +146,12 @@ export const HISTORY_SCRIPT = String.raw`
     return text;
   }
 
+  // Only when the bar changed since it was last drawn (a new read, or the stream marked a cell).
   function renderBeats(parts, bars) {
+    const version = bars ? bars.version : -1;
+    if (parts.bars === bars && parts.barsVersion === version) return;
+    parts.bars = bars;
+    parts.barsVersion = version;
     const counts = { up: 0, degraded: 0, down: 0, none: 0 };
     for (let i = 0; i < BEATS; i += 1) {
       const status = bars ? bars.worst[i] || 'none' : 'none';
