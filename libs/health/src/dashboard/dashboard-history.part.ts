@@ -20,7 +20,7 @@ export const HISTORY_SCRIPT = String.raw`
   const HISTORY_URL = location.pathname.replace(/\/+$/, '').replace(/[^/]*$/, 'history') + '?window=1h';
   const TRANSITIONS_SHOWN = 50;
   const SVG = 'http://www.w3.org/2000/svg';
-  const CHART = { width: 320, height: 104, left: 46, right: 314, top: 8, bottom: 84 };
+  const CHART = { width: 320, height: 104, left: 56, right: 314, top: 8, bottom: 84 };
   const hist = {
     state: 'loading', details: 'full', bucketMs: 60000, timestamp: 0, inflight: false, again: false,
     timer: 0, soon: 0, subjects: {}, groups: {}, bars: new Map(), fromHistory: [], live: [],
