@@ -336,3 +336,51 @@ describe.each(HTTP_ADAPTERS)(
     });
   },
 );
+
+describe.each(HTTP_ADAPTERS)('on %s, the dashboard with history: false', (adapter) => {
+  let app: INestApplication;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await smallApp(adapter, { history: false, defaults: { intervalMs: 300 } }, (registry) => {
+      registry.register(() => up(), { name: 'cache' });
+    });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('hides the uptime and the bar, and charts the latencies the stream brings', async () => {
+    const { page, problems } = await openPage(
+      browser,
+      `${await app.getUrl()}/health/dashboard`,
+      1100,
+    );
+    try {
+      await expect(page.locator('body').getAttribute('data-history')).resolves.toBe('off');
+      await card(page, 'cache').locator('.badge[data-status="up"]').waitFor({ timeout: 10_000 });
+      for (const selector of ['.beats', '.uptime']) {
+        await expect(card(page, 'cache').locator(selector).isVisible()).resolves.toBe(false);
+      }
+      // The stream's snapshots (every 2 s) bring a new run each: two points make a line.
+      await card(page, 'cache')
+        .locator('svg.chart[aria-label^="Latency of the last "]', {
+          has: page.locator('path.p50'),
+        })
+        .waitFor({ timeout: 15_000 });
+      await waitFor(async () => {
+        const label = await card(page, 'cache').locator('svg.chart').getAttribute('aria-label');
+        expect(label).toMatch(/^Latency of the last ([2-9]|\d\d) runs, max [\d.]+ ms$/);
+      });
+      await expect(card(page, 'cache').locator('.latency-last').textContent()).resolves.toMatch(
+        /^[\d.]+ ms$/,
+      );
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
