@@ -10,8 +10,9 @@ export function createDashboardController(path: string): Type {
   @Controller({ path, version: VERSION_NEUTRAL })
   class HealthDashboardController {
     /**
-     * The dashboard page; it reads `<path>/stream`, found from its own URL's path (with or
-     * without a trailing slash, under any global prefix or `RouterModule` path).
+     * The dashboard page; it reads `<path>/stream` and `<path>/history` (and, with `fleet`,
+     * `<path>/fleet`), found from its own URL's path (with or without a trailing slash, under
+     * any global prefix or `RouterModule` path).
      */
     @Get('dashboard')
     @Header('Content-Type', 'text/html; charset=utf-8')
