@@ -368,6 +368,7 @@ describe('the dashboard’s fleet view in a real browser', () => {
         'up 98.8 % over 1 h, 99.9 % over 24 h on this replica',
       );
       await expect(cell('api-a', 'queue').locator('.cell-uptime').count()).resolves.toBe(0);
+      await expect(page.locator('#fleet-uptime-note').isVisible()).resolves.toBe(true);
       await expect(text('tr[data-instance="api-b"] .replica-version')).resolves.toBe('2.5.0');
       await expect(text('tr[data-instance="api-d"] .replica-version')).resolves.toBe('—');
       // A message is a tooltip, as text: never parsed as HTML.
@@ -607,6 +608,8 @@ describe('the dashboard’s fleet view in a real browser', () => {
     await expect(page.locator('#fleet-rows tr').count()).resolves.toBe(100);
     await expect(page.locator('#fleet-rows td[data-check]').count()).resolves.toBe(2_000);
     await expect(page.locator('#fleet-grid thead th[data-check]').count()).resolves.toBe(20);
+    // No replica publishes uptime here (history off on them): no note about it.
+    await expect(page.locator('#fleet-uptime-note').isVisible()).resolves.toBe(false);
     // Evaluated in the page (the project's types have no DOM).
     const widths = await page.evaluate<{
       document: number;

@@ -245,6 +245,9 @@ export const FLEET_SCRIPT = String.raw`
       return tr;
     }));
     $('fleet-empty').hidden = names.length > 0;
+    // The note on the uptime figures, only when some replica publishes them.
+    $('fleet-uptime-note').hidden = ![...fleet.replicas.values()].some((r) =>
+      Object.values(r.checks).some((check) => check.uptime1h !== null || check.uptime24h !== null));
   }
 
   // One replica changed: its row alone is rebuilt, unless the columns changed with it.
@@ -513,7 +516,7 @@ export const FLEET_MARKUP = `<section id="fleet" aria-labelledby="fleet-title" h
   </header>
   <ul id="fleet-summary" aria-label="fleet summary"></ul>
   <p id="fleet-unavailable" role="status" hidden></p>
-  <p id="fleet-uptime-note">Beside each status, with history on: the indicator's uptime on that replica over 1 h · 24 h.</p>
+  <p id="fleet-uptime-note" hidden>Beside each status, with history on: the indicator's uptime on that replica over 1 h · 24 h.</p>
   <div class="grid" role="region" aria-labelledby="fleet-grid-caption" tabindex="0">
     <table id="fleet-grid">
       <caption id="fleet-grid-caption" class="sr-only">Replicas and their indicators</caption>
