@@ -18,11 +18,16 @@ export class ExampleProcess {
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  /** Starts `main.ts` with `env` (and nothing of the spec's own environment but `PATH`). */
-  static start(env: ExampleEnv): ExampleProcess {
+  /**
+   * Starts `main.ts` with `env` (and nothing of the spec's own environment but `PATH`).
+   *
+   * @param entry - the entry script, from the repository's root: the example app's by default,
+   *   `apps/worker/src/main.ts` for the worker.
+   */
+  static start(env: ExampleEnv, entry = 'apps/example/src/main.ts'): ExampleProcess {
     const child = spawn(
       process.execPath,
-      ['--require', './test/helpers/register-typescript.cjs', 'apps/example/src/main.ts'],
+      ['--require', './test/helpers/register-typescript.cjs', entry],
       { cwd: ROOT, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env } },
     );
     return new ExampleProcess(child);

@@ -169,3 +169,25 @@ describe('HEALTH_FLEET', () => {
     ).toThrow(/INSTANCE_ID must be .*; HEALTH_FLEET_TIMEOUT_MS must be/);
   });
 });
+
+describe('HEALTH_GRPC_PORT', () => {
+  it('is off by default: no grpc option for the health module', () => {
+    const config = loadExampleConfig({});
+
+    expect(config.grpcPort).toBeUndefined();
+    expect(config.health).not.toHaveProperty('grpc');
+  });
+
+  it('sets the module grpc option to serve the health protocol on that port', () => {
+    const config = loadExampleConfig({ HEALTH_GRPC_PORT: '50051' });
+
+    expect(config.grpcPort).toBe(50051);
+    expect(config.health.grpc).toEqual({ port: 50051 });
+  });
+
+  it('names the variable when the port is not one', () => {
+    expect(() => loadExampleConfig({ HEALTH_GRPC_PORT: 'grpc' })).toThrow(
+      'HEALTH_GRPC_PORT must be an integer from 0 to 65535 (got "grpc")',
+    );
+  });
+});

@@ -53,8 +53,14 @@ export interface ExampleConfig {
    */
   readonly fleet: ExampleFleetOptions | undefined;
   /**
-   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs} and
-   * `fleet` from {@link fleet} (an override of `health` keeps both unless it sets them), the
+   * `HEALTH_GRPC_PORT`: serve the gRPC health protocol (`grpc.health.v1.Health`) on this port
+   * (the health module's `grpc` option), for Kubernetes' native gRPC probes. Unset: no gRPC
+   * server.
+   */
+  readonly grpcPort: number | undefined;
+  /**
+   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs},
+   * `fleet` from {@link fleet} and `grpc` from {@link grpcPort} (an override of `health` keeps both unless it sets them), the
    * rest is not read from the environment (tests override it). By default: checks every 5 s
    * with a 1 s timeout, metrics on, and the built-in event-loop indicator in liveness.
    */
@@ -150,6 +156,12 @@ export function loadExampleConfig(
       0,
     ),
     fleet: undefined,
+    grpcPort: read(
+      'HEALTH_GRPC_PORT',
+      integerIn(0, 65_535),
+      'must be an integer from 0 to 65535',
+      undefined,
+    ),
     // Prometheus metrics of the health state, in the module's own registry: GET /health/metrics.
     // Liveness checks the process itself: the built-in event-loop indicator (group liveness)
     // turns down only when the loop was blocked for seconds, what a restart cures.
@@ -175,6 +187,7 @@ export function loadExampleConfig(
     health: {
       shutdownDelayMs: merged.shutdownDelayMs,
       ...(merged.fleet === undefined ? {} : { fleet: merged.fleet }),
+      ...(merged.grpcPort === undefined ? {} : { grpc: { port: merged.grpcPort } }),
       ...merged.health,
     },
   };

@@ -51,6 +51,12 @@ import {
   type HealthHistoryOptions,
   type ResolvedHistoryOptions,
 } from './history/health-history.options';
+import {
+  resolveGrpcOptions,
+  validateGrpcOptions,
+  type HealthGrpcOptions,
+  type ResolvedGrpcOptions,
+} from './servers/grpc/grpc-health.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -194,6 +200,15 @@ export interface HealthModuleOptions {
    * @example `history: { bucketMs: 300_000, retentionMs: 604_800_000 }` (5-minute buckets, 7 days)
    */
   history?: boolean | HealthHistoryOptions;
+  /**
+   * Serve the gRPC health protocol (`grpc.health.v1.Health`: `Check`, `Watch`, `List`) on a port
+   * of its own, for Kubernetes' native gRPC probes: service `""` is readiness, and every group
+   * answers by its name. `@grpc/grpc-js` and `grpc-health-check` are optional peers, loaded only
+   * with this option. See {@link HealthGrpcOptions}.
+   * @default undefined (no gRPC server; neither package is loaded)
+   * @example `grpc: { port: 50051 }`
+   */
+  grpc?: HealthGrpcOptions;
   /**
    * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
    * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
@@ -375,6 +390,8 @@ export interface ResolvedHealthModuleOptions {
   readonly fleet: ResolvedFleetOptions | undefined;
   /** `undefined` when history is off. */
   readonly history: ResolvedHistoryOptions | undefined;
+  /** `undefined` without the `grpc` option. */
+  readonly grpc: ResolvedGrpcOptions | undefined;
   readonly stream: Required<HealthStreamOptions>;
   readonly indicators: readonly BuiltInIndicator[];
   readonly details: HealthDetailsMode;
@@ -574,6 +591,7 @@ export function resolveHealthModuleOptions(
     metrics: resolveMetricsOptions(options?.metrics),
     fleet: resolveFleetOptions(options?.fleet),
     history: resolveHistoryOptions(options?.history),
+    grpc: resolveGrpcOptions(options?.grpc),
     stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
     indicators: [...(options?.indicators ?? [])],
     details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
@@ -589,7 +607,7 @@ const INDICATORS_RULE =
   'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
 
 /**
- * Validates module options. `indicators`, `logger`, `metrics`, `fleet` and `history` are checked
+ * Validates module options. `indicators`, `logger`, `metrics`, `fleet`, `history` and `grpc` are checked
  * apart from the class-validator schema: they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
@@ -616,7 +634,10 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, fleet, history, ...rest } = raw as Record<string, unknown>;
+  const { indicators, logger, metrics, fleet, history, grpc, ...rest } = raw as Record<
+    string,
+    unknown
+  >;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
   const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
@@ -631,6 +652,8 @@ export function validateModuleOptions(raw: unknown): {
   problems.push(...fleetOption.problems);
   const historyOption = validateHistoryOptions(history);
   problems.push(...historyOption.problems);
+  const grpcOption = validateGrpcOptions(grpc);
+  problems.push(...grpcOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
@@ -638,6 +661,7 @@ export function validateModuleOptions(raw: unknown): {
     ...(metricsOption.value === undefined ? {} : { metrics: metricsOption.value }),
     ...(fleetOption.value === undefined ? {} : { fleet: fleetOption.value }),
     ...(historyOption.value === undefined ? {} : { history: historyOption.value }),
+    ...(grpcOption.value === undefined ? {} : { grpc: grpcOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

@@ -36,6 +36,8 @@ import { FleetPublisher } from './fleet/fleet-publisher';
 import { FleetReader } from './fleet/fleet-reader';
 import { FleetStreamService } from './fleet/fleet-stream.service';
 import { HealthHistory } from './history/health-history.service';
+import { HealthGrpcServer } from './servers/grpc/grpc-health.server';
+import { HealthServingStatus } from './servers/grpc/serving-status';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -165,6 +167,8 @@ function importsHealthModule(entry: unknown): boolean {
     FleetReader,
     FleetStreamService,
     HealthHistory,
+    HealthServingStatus,
+    HealthGrpcServer,
   ],
   exports: [
     HealthRegistry,
@@ -173,6 +177,8 @@ function importsHealthModule(entry: unknown): boolean {
     HealthShutdown,
     HealthMetrics,
     HealthHistory,
+    HealthServingStatus,
+    HealthGrpcServer,
   ],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {

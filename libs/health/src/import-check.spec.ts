@@ -28,6 +28,8 @@ const OPTIONAL_PEERS = [
   '@nestjs/terminus',
   '@nestjs/swagger',
   '@nestjs/microservices',
+  '@grpc/grpc-js',
+  'grpc-health-check',
 ];
 
 /** A module loader hook that throws when anything requires an optional peer. */

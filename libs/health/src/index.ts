@@ -129,6 +129,13 @@ export {
   type HealthCheckHistorySummary,
 } from './history';
 export {
+  HealthGrpcServer,
+  HealthServingStatus,
+  HEALTH_GRPC_DEFAULTS,
+  type HealthGrpcOptions,
+  type ServingStatus,
+} from './servers/grpc';
+export {
   HealthModuleError,
   InvalidHealthModuleOptionsError,
   InvalidHealthIndicatorOptionsError,

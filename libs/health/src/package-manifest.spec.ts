@@ -25,6 +25,8 @@ const OPTIONAL_PEERS = [
   '@nestjs/microservices',
   'mqtt',
   'nats',
+  '@grpc/grpc-js',
+  'grpc-health-check',
 ];
 
 function sourceFiles(): string[] {

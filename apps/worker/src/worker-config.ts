@@ -1,0 +1,88 @@
+import { eventLoopIndicator, type HealthModuleOptions } from 'nest-health';
+
+/** Everything the worker reads from its environment, validated, in one place. */
+export interface WorkerConfig {
+  /** `REDIS_URL`: the Redis of the BullMQ queue. @default 'redis://127.0.0.1:6379' */
+  readonly redisUrl: string;
+  /** `QUEUE_PREFIX`: BullMQ key prefix, the example app's by default. @default 'bull' */
+  readonly queuePrefix: string;
+  /**
+   * `HEALTH_GRPC_PORT`: the gRPC health service's port (`grpc.health.v1.Health`), for the
+   * readiness probe. `0` picks a free port. @default 50051
+   */
+  readonly grpcPort: number;
+  /**
+   * `SHUTDOWN_DELAY_MS`: on SIGTERM, how long the probes say "not ready" while the worker goes
+   * on, before it closes. @default 0
+   */
+  readonly shutdownDelayMs: number;
+  /** Options of the health module, made from the above. */
+  readonly health: HealthModuleOptions;
+}
+
+/**
+ * Reads and validates the worker's configuration.
+ *
+ * @param env - the environment, usually `process.env`.
+ * @throws Error listing every invalid variable with what is allowed (never a URL's value: it may
+ *   carry a password).
+ */
+export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
+  const problems: string[] = [];
+  const read = <T>(
+    name: string,
+    parse: (raw: string) => T | undefined,
+    rule: string,
+    fallback: T,
+    { secret = false } = {},
+  ): T => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = parse(raw);
+    if (value === undefined) problems.push(`${name} ${rule}${secret ? '' : ` (got "${raw}")`}`);
+    return value ?? fallback;
+  };
+  const integerIn = (min: number, max: number) => (raw: string) =>
+    /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : undefined;
+
+  const redisUrl = read(
+    'REDIS_URL',
+    (raw) => (/^rediss?:\/\/\S+$/.test(raw) ? raw : undefined),
+    'must be a redis:// or rediss:// URL',
+    'redis://127.0.0.1:6379',
+    { secret: true },
+  );
+  const queuePrefix = read(
+    'QUEUE_PREFIX',
+    (raw) => (/^[\w.-]{1,64}$/.test(raw) ? raw : undefined),
+    'must be 1 to 64 letters, digits, "_", "." or "-"',
+    'bull',
+  );
+  const grpcPort = read(
+    'HEALTH_GRPC_PORT',
+    integerIn(0, 65_535),
+    'must be an integer from 0 to 65535',
+    50051,
+  );
+  const shutdownDelayMs = read(
+    'SHUTDOWN_DELAY_MS',
+    integerIn(0, 300_000),
+    'must be an integer from 0 to 300000 (milliseconds)',
+    0,
+  );
+  if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
+  return {
+    redisUrl,
+    queuePrefix,
+    grpcPort,
+    shutdownDelayMs,
+    health: {
+      // A worker has no HTTP server: its probes are the gRPC health service.
+      grpc: { port: grpcPort },
+      shutdownDelayMs,
+      defaults: { intervalMs: 5_000, timeoutMs: 1_000 },
+      // Liveness checks the process itself, never Redis: a restart cures a blocked loop only.
+      indicators: [eventLoopIndicator()],
+    },
+  };
+}

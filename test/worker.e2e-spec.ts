@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { Queue, QueueEvents } from 'bullmq';
+import { ExampleProcess } from './helpers/example-process';
+import { hasRedisServer, TestRedisServer } from './helpers/redis-server';
+import { waitFor } from './helpers/wait-for';
+
+/** The official health.proto, vendored with its licence: the client shares nothing with the server. */
+const PROTO = join(__dirname, '../libs/health/spec-helpers/grpc/health.proto');
+const loaded = grpc.loadPackageDefinition(
+  protoLoader.loadSync(PROTO, { keepCase: true, enums: String, defaults: true }),
+) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+
+interface HealthClient extends grpc.Client {
+  check(
+    request: { service: string },
+    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
+  ): void;
+}
+
+const describeWithRedis = hasRedisServer() ? describe : describe.skip;
+
+describeWithRedis('the worker example (no HTTP server): gRPC health on a BullMQ worker', () => {
+  let redis: TestRedisServer;
+  let worker: ExampleProcess | undefined;
+  let client: HealthClient | undefined;
+
+  beforeAll(async () => {
+    redis = await TestRedisServer.start();
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await worker?.stop('SIGKILL');
+    await redis.stop();
+  });
+
+  const check = (service: string) =>
+    new Promise<string>((resolve, reject) =>
+      client!.check({ service }, (error, response) =>
+        error ? reject(error) : resolve(response?.status ?? ''),
+      ),
+    );
+
+  it('boots with real Redis, processes a job and answers its probes', async () => {
+    worker = ExampleProcess.start(
+      { REDIS_URL: redis.url, HEALTH_GRPC_PORT: '0', SHUTDOWN_DELAY_MS: '500' },
+      'apps/worker/src/main.ts',
+    );
+    const port = await waitFor(
+      () => {
+        if (worker!.exited) throw new Error(`the worker exited:\n${worker!.logs}`);
+        const match = /gRPC health service listening on [^:\s]+:(\d+)/.exec(worker!.logs);
+        expect(match).not.toBeNull();
+        return Number(match![1]);
+      },
+      { timeoutMs: 90_000, intervalMs: 100 },
+    );
+    client = new loaded.grpc.health.v1.Health(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    ) as unknown as HealthClient;
+    await waitFor(async () => expect(await check('')).toBe('SERVING'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    expect(await check('liveness')).toBe('SERVING');
+
+    const queue = new Queue('demo', { connection: { url: redis.url } });
+    const events = new QueueEvents('demo', { connection: { url: redis.url } });
+    try {
+      await events.waitUntilReady();
+      const job = await queue.add('demo', { message: 'from the spec' });
+      const result = (await job.waitUntilFinished(events, 30_000)) as { message: string };
+      expect(result.message).toBe('from the spec');
+    } finally {
+      await queue.close();
+      await events.close();
+    }
+  });
+
+  it('turns readiness NOT_SERVING while Redis is down, liveness staying SERVING, and back', async () => {
+    await redis.stop();
+    await waitFor(async () => expect(await check('')).toBe('NOT_SERVING'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    expect(await check('readiness')).toBe('NOT_SERVING');
+    expect(await check('liveness')).toBe('SERVING');
+
+    await redis.restart();
+    await waitFor(async () => expect(await check('')).toBe('SERVING'), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+  });
+
+  it('exits with code 0 on SIGTERM', async () => {
+    const { code } = await worker!.stop('SIGTERM');
+    expect(code).toBe(0);
+    worker = undefined;
+  });
+});
