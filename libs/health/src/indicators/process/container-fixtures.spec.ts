@@ -1,0 +1,272 @@
+import { availableParallelism } from 'node:os';
+import { checkContext } from '../../../spec-helpers/faults';
+import { cgroupFixture, type CgroupFixture } from '../../../spec-helpers/cgroup-fixture';
+import {
+  CpuHealthIndicator,
+  CPU_DEFAULT_THROTTLED_PERCENT,
+  CPU_DEFAULT_USAGE_PERCENT,
+} from './cpu.health';
+import { MemoryHealthIndicator, MEMORY_DEFAULT_WORKING_SET_PERCENT } from './memory.health';
+
+// cgroup v2 fixtures follow the kernel's Documentation/admin-guide/cgroup-v2.rst:
+// - "cpu.max": "$MAX $PERIOD", "max" for $MAX meaning no limit;
+// - "cpu.stat": nr_periods, nr_throttled, throttled_usec (with the cpu controller enabled);
+// - "memory.current", "memory.max" ("max" by default: no limit), "memory.stat" (inactive_file),
+//   "memory.events" (oom_kill, counted in the cgroup and its descendants);
+// - "cpu.pressure", "memory.pressure": the PSI format of Documentation/accounting/psi.rst.
+// v1 fixtures follow Documentation/admin-guide/cgroup-v1/memory.rst (memory.usage_in_bytes,
+// memory.limit_in_bytes, memory.stat total_inactive_file and hierarchical_memory_limit,
+// memory.oom_control oom_kill) and scheduler/sched-bwc.rst (cpu.cfs_quota_us -1 = no quota,
+// cpu.stat throttled_time in ns).
+
+const MiB = 2 ** 20;
+const V1_UNLIMITED = '9223372036854771712';
+
+/** A Kubernetes pod on a cgroup v2 node: the limit on the pod, "max" on the container. */
+function v2Nested(): CgroupFixture {
+  const pod = 'sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice';
+  const ctr = `${pod}/cri-containerd-c1.scope`;
+  return cgroupFixture({
+    'proc/self/cgroup': '0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-c1.scope\n',
+    'proc/self/mountinfo':
+      '30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n',
+    'sys/fs/cgroup/memory.max': 'max\n', // the root has no such file on a real machine; harmless
+    [`${pod}/memory.max`]: `${512 * MiB}\n`,
+    [`${pod}/cpu.max`]: '50000 100000\n',
+    [`${pod}/cpu.stat`]:
+      'usage_usec 900000\nuser_usec 600000\nsystem_usec 300000\nnr_periods 100\nnr_throttled 10\nthrottled_usec 250000\n',
+    [`${ctr}/memory.max`]: 'max\n',
+    [`${ctr}/memory.current`]: `${300 * MiB}\n`,
+    [`${ctr}/memory.stat`]: `anon ${200 * MiB}\nfile ${100 * MiB}\nactive_file ${40 * MiB}\ninactive_file ${60 * MiB}\n`,
+    [`${ctr}/memory.events`]: 'low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\noom_group_kill 0\n',
+    [`${ctr}/cpu.max`]: 'max 100000\n',
+    [`${ctr}/cpu.stat`]: 'usage_usec 900000\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n',
+    [`${ctr}/cpu.pressure`]:
+      'some avg10=12.50 avg60=3.00 avg300=1.00 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n',
+    [`${ctr}/memory.pressure`]:
+      'some avg10=0.50 avg60=0.25 avg300=0.10 total=99\nfull avg10=0.20 avg60=0.10 avg300=0.05 total=42\n',
+    'proc/pressure/cpu': 'some avg10=99.00 avg60=99.00 avg300=99.00 total=1\n',
+  });
+}
+
+/** Docker on a cgroup v1 host without a cgroup namespace: the container's cgroup is mounted as the root. */
+function v1Docker(): CgroupFixture {
+  return cgroupFixture({
+    'proc/self/cgroup':
+      '12:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n1:name=systemd:/docker/abc\n',
+    'proc/self/mountinfo': [
+      '25 22 0:22 /docker/abc /sys/fs/cgroup/cpu,cpuacct ro,nosuid,nodev,noexec,relatime master:10 - cgroup cgroup rw,cpu,cpuacct',
+      '26 22 0:23 /docker/abc /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime master:11 - cgroup cgroup rw,memory',
+      '',
+    ].join('\n'),
+    'sys/fs/cgroup/memory/memory.usage_in_bytes': `${100 * MiB}\n`,
+    'sys/fs/cgroup/memory/memory.limit_in_bytes': `${V1_UNLIMITED}\n`,
+    'sys/fs/cgroup/memory/memory.stat': `cache ${30 * MiB}\nrss ${70 * MiB}\nhierarchical_memory_limit ${128 * MiB}\ninactive_file ${5 * MiB}\ntotal_inactive_file ${20 * MiB}\n`,
+    'sys/fs/cgroup/memory/memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n',
+    'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us': '150000\n',
+    'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us': '100000\n',
+    'sys/fs/cgroup/cpu,cpuacct/cpu.stat':
+      'nr_periods 40\nnr_throttled 4\nthrottled_time 80000000\n',
+  });
+}
+
+const context = () => checkContext(5_000);
+// The process's own CPU use is real, not the fixture's: its level stays off here.
+const cpu = (root: string, levels = {}) =>
+  new CpuHealthIndicator(
+    { name: 'cpu' },
+    { throttledPercent: CPU_DEFAULT_THROTTLED_PERCENT, ...levels },
+    root,
+  );
+const memory = (root: string, levels = {}) =>
+  new MemoryHealthIndicator(
+    { name: 'memory' },
+    { workingSetPercent: MEMORY_DEFAULT_WORKING_SET_PERCENT, ...levels },
+    root,
+  );
+
+describe('container figures from cgroup v2 fixtures', () => {
+  let fixture: CgroupFixture;
+  beforeEach(() => (fixture = v2Nested()));
+  afterEach(() => fixture.remove());
+
+  it("takes the memory limit from the pod's cgroup when the container's says max", async () => {
+    const result = await memory(fixture.root).check(context());
+    expect(result.status).toBe('up');
+    expect(result.data?.container).toEqual({
+      supported: true,
+      cgroupVersion: 2,
+      usageBytes: 300 * MiB,
+      inactiveFileBytes: 60 * MiB,
+      workingSetBytes: 240 * MiB,
+      limitBytes: 512 * MiB,
+      limitSource: 'cgroup v2 memory.max',
+      workingSetPercent: 46.88,
+      oomKills: 2,
+    });
+    expect(result.data?.pressure).toEqual({
+      supported: true,
+      source: 'cgroup',
+      some: { avg10: 0.5, avg60: 0.25, avg300: 0.1 },
+      full: { avg10: 0.2, avg60: 0.1, avg300: 0.05 },
+    });
+  });
+
+  it('is degraded, then down, at levels on the working set and on OOM kills', async () => {
+    const degraded = await memory(fixture.root, { workingSetPercent: { degradedAbove: 40 } }).check(
+      context(),
+    );
+    expect(degraded).toMatchObject({
+      status: 'degraded',
+      message: 'workingSetPercent 46.88 is above 40',
+    });
+    const down = await memory(fixture.root, { oomKills: { downAbove: 1 } }).check(context());
+    expect(down).toMatchObject({ status: 'down', message: 'oomKills 2 is above 1' });
+    const bytes = await memory(fixture.root, {
+      workingSetBytes: { degradedAbove: 200 * MiB },
+    }).check(context());
+    expect(bytes.status).toBe('degraded');
+  });
+
+  it('reads "max" on every level as no limit', async () => {
+    fixture.write('sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/memory.max', 'max\n');
+    const result = await memory(fixture.root).check(context());
+    const container = result.data?.container as Record<string, unknown>;
+    // Node's own reading, if this machine has one, stands in for the missing cgroup limit.
+    expect([null, 'process.constrainedMemory()']).toContain(container.limitSource);
+    if (container.limitSource === null) {
+      expect(container).toMatchObject({ limitBytes: null, workingSetPercent: null });
+    }
+  });
+
+  it("takes the CPU quota from the pod's cpu.max and throttling from the pod's cpu.stat", async () => {
+    const indicator = cpu(fixture.root);
+    const first = await indicator.check(context());
+    // The first run counts since the cgroup was made: 10 of 100 periods.
+    expect(first.data).toMatchObject({
+      limitCores: Math.min(0.5, availableParallelism()),
+      limitSource: availableParallelism() > 0.5 ? 'cgroup v2 cpu.max' : 'os.availableParallelism()',
+      cgroupVersion: 2,
+      periods: 100,
+      throttledPeriods: 10,
+      throttledPercent: 10,
+      throttledMs: 250,
+    });
+    // The next run counts over the window: 30 of the 50 periods since.
+    fixture.write(
+      'sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/cpu.stat',
+      'nr_periods 150\nnr_throttled 40\nthrottled_usec 1250000\n',
+    );
+    const second = await indicator.check(context());
+    expect(second.data).toMatchObject({
+      periods: 50,
+      throttledPeriods: 30,
+      throttledPercent: 60,
+      throttledMs: 1000,
+    });
+    expect(second.status).toBe('degraded');
+    expect(second.message).toBe('throttledPercent 60 is above 25');
+  });
+
+  it("uses the cgroup's own cpu.pressure, with levels on some avg10", async () => {
+    const result = await cpu(fixture.root, {
+      pressureSomeAvg10Percent: { degradedAbove: 10 },
+    }).check(context());
+    expect(result.data?.pressure).toEqual({
+      supported: true,
+      source: 'cgroup',
+      some: { avg10: 12.5, avg60: 3, avg300: 1 },
+      full: { avg10: 0, avg60: 0, avg300: 0 },
+    });
+    expect(result).toMatchObject({
+      status: 'degraded',
+      message: 'pressureSomeAvg10Percent 12.5 is above 10',
+    });
+  });
+
+  it('has no quota, and no throttling figures, when cpu.max says max all the way up', async () => {
+    fixture.write('sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/cpu.max', 'max 100000\n');
+    const result = await cpu(fixture.root).check(context());
+    expect(result.data).toMatchObject({
+      limitCores: availableParallelism(),
+      limitSource: 'os.availableParallelism()',
+      periods: null,
+      throttledPercent: null,
+    });
+  });
+});
+
+describe('container figures from cgroup v1 fixtures', () => {
+  let fixture: CgroupFixture;
+  beforeEach(() => (fixture = v1Docker()));
+  afterEach(() => fixture.remove());
+
+  it('reads the sentinel as no limit, and takes the hierarchical limit and total_inactive_file', async () => {
+    const result = await memory(fixture.root).check(context());
+    expect(result.data?.container).toEqual({
+      supported: true,
+      cgroupVersion: 1,
+      usageBytes: 100 * MiB,
+      inactiveFileBytes: 20 * MiB,
+      workingSetBytes: 80 * MiB,
+      limitBytes: 128 * MiB,
+      limitSource: 'cgroup v1 memory.limit_in_bytes',
+      workingSetPercent: 62.5,
+      oomKills: 3,
+    });
+  });
+
+  it('reads the quota over the period, and throttled_time in nanoseconds', async () => {
+    const result = await cpu(fixture.root).check(context());
+    expect(result.data).toMatchObject({
+      limitCores: Math.min(1.5, availableParallelism()),
+      cgroupVersion: 1,
+      periods: 40,
+      throttledPeriods: 4,
+      throttledPercent: 10,
+      throttledMs: 80,
+    });
+  });
+
+  it('has no throttling figures with cpu.cfs_quota_us -1', async () => {
+    fixture.write('sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us', '-1\n');
+    const result = await cpu(fixture.root).check(context());
+    expect(result.data).toMatchObject({
+      limitSource: 'os.availableParallelism()',
+      throttledPercent: null,
+    });
+  });
+
+  it('says pressure is not supported where the kernel has no PSI files', async () => {
+    const [cpuResult, memoryResult] = await Promise.all([
+      cpu(fixture.root).check(context()),
+      memory(fixture.root).check(context()),
+    ]);
+    expect(cpuResult.data?.pressure).toEqual({ supported: false });
+    expect(memoryResult.data?.pressure).toEqual({ supported: false });
+  });
+});
+
+describe('without a cgroup (not Linux, no /proc)', () => {
+  it('reports the CPU against the CPUs it may run on, and the memory as not supported', async () => {
+    const fixture = cgroupFixture({});
+    try {
+      const [cpuResult, memoryResult] = await Promise.all([
+        cpu(fixture.root).check(context()),
+        memory(fixture.root).check(context()),
+      ]);
+      expect(cpuResult.status).toBe('up');
+      expect(cpuResult.data).toMatchObject({
+        limitCores: availableParallelism(),
+        limitSource: 'os.availableParallelism()',
+        cgroupVersion: null,
+        throttledPercent: null,
+        pressure: { supported: false },
+      });
+      expect((memoryResult.data?.container as { supported: boolean }).supported).toBe(false);
+      expect(memoryResult.data?.heapUsedBytes).toBeGreaterThan(0);
+    } finally {
+      fixture.remove();
+    }
+  });
+});
