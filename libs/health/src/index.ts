@@ -68,6 +68,8 @@ export {
   REASON_WITHHELD,
   type HealthProbeBody,
   type HealthDetailsBody,
+  type HealthProcessCpuFacts,
+  type HealthProcessContainerMemoryFacts,
   type HealthCheckDetails,
 } from './http';
 export {

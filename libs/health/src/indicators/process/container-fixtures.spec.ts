@@ -1,11 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { checkContext } from '../../../spec-helpers/faults';
 import { cgroupFixture, type CgroupFixture } from '../../../spec-helpers/cgroup-fixture';
-import {
-  CpuHealthIndicator,
-  CPU_DEFAULT_THROTTLED_PERCENT,
-  CPU_DEFAULT_USAGE_PERCENT,
-} from './cpu.health';
+import { CpuHealthIndicator, CPU_DEFAULT_THROTTLED_PERCENT } from './cpu.health';
 import { MemoryHealthIndicator, MEMORY_DEFAULT_WORKING_SET_PERCENT } from './memory.health';
 
 // cgroup v2 fixtures follow the kernel's Documentation/admin-guide/cgroup-v2.rst:
