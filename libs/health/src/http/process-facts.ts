@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { HealthLogger } from '../logging/health-logger';
 import { CgroupLocator } from '../indicators/process/cgroup/cgroup-locator';
 import { CpuSampler } from '../indicators/process/cgroup/cpu-sampler';
@@ -54,26 +54,75 @@ const UNKNOWN_MEMORY: HealthProcessContainerMemoryFacts = Object.freeze({
 });
 
 /**
- * The CPU and container memory facts of `GET /<path>`: the process's CPU use since the previous
- * figures, throttling, and its cgroup's memory and limit. The cgroup is found once; the figures
- * are read at most once a second, whatever the number of callers (one read in flight is shared),
- * and each read is a few small files. A read that fails is logged once and counted, and the facts
- * show `null`: the answer never fails for them.
+ * Reads the CPU and container memory facts: the process's CPU use since the previous read,
+ * throttling, and its cgroup's memory and limit. The cgroup is found at the first read; each read
+ * is a few small files. Rejects when a file cannot be read for another reason than its absence.
+ *
+ * @internal
+ */
+export class ContainerFactsSource {
+  private readonly locator: CgroupLocator;
+  private readonly sampler: CpuSampler;
+
+  /** @param root - the directory holding `proc/` and `sys/`; `/` but in tests. */
+  constructor(root = '/') {
+    this.locator = new CgroupLocator(root);
+    this.sampler = new CpuSampler(this.locator);
+  }
+
+  /** The facts now. */
+  async read(): Promise<ContainerFacts> {
+    const location = await this.locator.location();
+    const [sample, cgroup] = await Promise.all([
+      this.sampler.sample(),
+      location?.memory ? readCgroupMemory(location.memory) : null,
+    ]);
+    const constrained = constrainedMemoryBytes();
+    return {
+      cpu: {
+        usagePercent: sample.usagePercent,
+        usedCores: sample.usedCores,
+        limitCores: sample.limitCores,
+        limitSource: sample.limitSource,
+        windowMs: sample.windowMs,
+        throttledPercent: sample.throttling?.throttledPercent ?? null,
+      },
+      memory: {
+        cgroupUsageBytes: cgroup?.usageBytes ?? null,
+        workingSetBytes: cgroup?.workingSetBytes ?? null,
+        limitBytes: cgroup?.limitBytes ?? constrained,
+        limitSource:
+          cgroup?.limitSource ?? (constrained === null ? null : 'process.constrainedMemory()'),
+      },
+    };
+  }
+}
+
+/**
+ * The CPU and container memory facts of `GET /<path>` ({@link ContainerFactsSource}), read at
+ * most once a second whatever the number of callers (one read in flight is shared), so that a
+ * CPU window is long enough to mean something and a burst of calls costs one read. A read that
+ * fails is logged once and counted, and the facts show `null`: the answer never fails for them.
  *
  * @internal
  */
 @Injectable()
 export class HealthProcessFacts {
-  private readonly locator = new CgroupLocator();
-  private readonly sampler = new CpuSampler(this.locator);
+  private readonly source: ContainerFactsSource;
   private latest: { at: number; facts: Promise<ContainerFacts> } | undefined;
   private logged = false;
   /** How many reads failed. */
   failures = 0;
 
-  constructor(private readonly logger: HealthLogger) {}
+  /** @param source - where the facts come from; this machine's own cgroup unless given. */
+  constructor(
+    private readonly logger: HealthLogger,
+    @Optional() source?: ContainerFactsSource,
+  ) {
+    this.source = source ?? new ContainerFactsSource();
+  }
 
-  /** The latest facts, read again when they are older than a second. */
+  /** The latest facts, read again when they are a second old or older. */
   read(): Promise<ContainerFacts> {
     const now = Date.now();
     if (!this.latest || now - this.latest.at >= MIN_WINDOW_MS) {
@@ -84,36 +133,13 @@ export class HealthProcessFacts {
 
   private async readNow(): Promise<ContainerFacts> {
     try {
-      const location = await this.locator.location();
-      const [sample, cgroup] = await Promise.all([
-        this.sampler.sample(),
-        location?.memory ? readCgroupMemory(location.memory) : null,
-      ]);
-      const constrained = constrainedMemoryBytes();
-      const limitBytes = cgroup?.limitBytes ?? constrained;
-      return {
-        cpu: {
-          usagePercent: sample.usagePercent,
-          usedCores: sample.usedCores,
-          limitCores: sample.limitCores,
-          limitSource: sample.limitSource,
-          windowMs: sample.windowMs,
-          throttledPercent: sample.throttling?.throttledPercent ?? null,
-        },
-        memory: {
-          cgroupUsageBytes: cgroup?.usageBytes ?? null,
-          workingSetBytes: cgroup?.workingSetBytes ?? null,
-          limitBytes,
-          limitSource:
-            cgroup?.limitSource ?? (constrained === null ? null : 'process.constrainedMemory()'),
-        },
-      };
+      return await this.source.read();
     } catch (error) {
       this.failures += 1;
       if (!this.logged) {
         this.logged = true;
         this.logger.warn(
-          `Could not read the process's cgroup figures for GET /health (shown as null from now on when it fails): ${(error as Error).message}`,
+          `Could not read the process's cgroup figures for GET /health; they show as null while this lasts: ${(error as Error).message}`,
         );
       }
       return { cpu: null, memory: UNKNOWN_MEMORY };
