@@ -29,7 +29,7 @@ export function cgroupFixture(files: Record<string, string>): CgroupFixture {
 // - "cpu.stat": nr_periods, nr_throttled, throttled_usec (with the cpu controller enabled);
 // - "memory.current", "memory.max" ("max" by default: no limit), "memory.stat" (inactive_file),
 //   "memory.events" (oom_kill, counted in the cgroup and its descendants);
-// - "cpu.pressure", "memory.pressure": the PSI format of Documentation/accounting/psi.rst.
+// - "cpu.pressure", "memory.pressure", "io.pressure": the PSI format of Documentation/accounting/psi.rst.
 // v1 fixtures follow Documentation/admin-guide/cgroup-v1/memory.rst (memory.usage_in_bytes,
 // memory.limit_in_bytes, memory.stat total_inactive_file and hierarchical_memory_limit,
 // memory.oom_control oom_kill) and scheduler/sched-bwc.rst (cpu.cfs_quota_us -1 = no quota,
@@ -62,6 +62,8 @@ export function cgroupV2PodFixture(): CgroupFixture {
     [`${ctr}/memory.pressure`]:
       'some avg10=0.50 avg60=0.25 avg300=0.10 total=99\nfull avg10=0.20 avg60=0.10 avg300=0.05 total=42\n',
     'proc/pressure/cpu': 'some avg10=99.00 avg60=99.00 avg300=99.00 total=1\n',
+    [`${ctr}/io.pressure`]:
+      'some avg10=30.00 avg60=20.00 avg300=10.00 total=777\nfull avg10=25.00 avg60=15.00 avg300=5.00 total=555\n',
   });
 }
 

@@ -7,6 +7,7 @@ import {
   type CgroupFixture,
 } from '../../../spec-helpers/cgroup-fixture';
 import { CpuHealthIndicator, CPU_DEFAULT_THROTTLED_PERCENT } from './cpu.health';
+import { DiskHealthIndicator } from './disk.health';
 import { MemoryHealthIndicator, MEMORY_DEFAULT_WORKING_SET_PERCENT } from './memory.health';
 
 const MiB = 2 ** 20;
@@ -206,6 +207,50 @@ describe('without a cgroup (not Linux, no /proc)', () => {
       });
       expect((memoryResult.data?.container as { supported: boolean }).supported).toBe(false);
       expect(memoryResult.data?.heapUsedBytes).toBeGreaterThan(0);
+    } finally {
+      fixture.remove();
+    }
+  });
+});
+
+describe('I/O pressure on the disk indicator', () => {
+  const disk = (root: string, levels = {}) =>
+    new DiskHealthIndicator({ name: 'disk' }, '/', levels, root);
+
+  it("uses the cgroup's own io.pressure on cgroup v2, with levels on some avg10", async () => {
+    const fixture = v2Nested();
+    try {
+      const result = await disk(fixture.root, {
+        pressureSomeAvg10Percent: { downAbove: 25 },
+      }).check(context());
+      expect(result.data?.pressure).toEqual({
+        supported: true,
+        source: 'cgroup',
+        some: { avg10: 30, avg60: 20, avg300: 10 },
+        full: { avg10: 25, avg60: 15, avg300: 5 },
+      });
+      expect(result).toMatchObject({
+        status: 'down',
+        message: 'pressureSomeAvg10Percent 30 is above 25',
+      });
+    } finally {
+      fixture.remove();
+    }
+  });
+
+  it("falls back to the system's /proc/pressure/io, and says when there is neither", async () => {
+    const fixture = v1Docker();
+    try {
+      expect((await disk(fixture.root).check(context())).data?.pressure).toEqual({
+        supported: false,
+      });
+      fixture.write('proc/pressure/io', 'some avg10=1.00 avg60=2.00 avg300=3.00 total=4\n');
+      expect((await disk(fixture.root).check(context())).data?.pressure).toEqual({
+        supported: true,
+        source: 'system',
+        some: { avg10: 1, avg60: 2, avg300: 3 },
+        full: null,
+      });
     } finally {
       fixture.remove();
     }
