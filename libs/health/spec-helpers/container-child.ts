@@ -1,6 +1,6 @@
-// Runs inside a cgroup that a spec made (see cgroup.real.spec.ts): checks the cpu and memory
+// Runs inside a cgroup that a spec made (see container-limits.spec.ts): checks the cpu and memory
 // indicators as a replica in a container would, around a busy loop, an OOM kill of a process of
-// its own and an allocation, and prints what they said as one JSON line.
+// its own and an allocation, and prints what they said as one JSON line (after a "ready" line).
 //   node --require ./test/helpers/register-typescript.cjs libs/health/spec-helpers/container-child.ts
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -39,7 +39,16 @@ async function oomVictim(): Promise<string | null> {
   return signal;
 }
 
+/** Says "ready" and waits for a line on stdin: the spec sets the CPU quota in between. */
+async function ready(): Promise<void> {
+  process.stdout.write('ready\n');
+  await once(process.stdin, 'data');
+  process.stdin.destroy();
+}
+
 async function main(): Promise<void> {
+  // Started without a CPU quota, so that loading the TypeScript sources is not slowed to it.
+  await ready();
   const cpuDefault = cpuIndicator();
   const cpuStrict = cpuIndicator({ usagePercent: {}, throttledPercent: { downAbove: 10 } });
   await Promise.all([check(cpuDefault), check(cpuStrict)]); // the window starts here
