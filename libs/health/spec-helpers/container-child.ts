@@ -60,9 +60,12 @@ async function main(): Promise<void> {
   const oomSignal = await oomVictim();
 
   const kept = Buffer.alloc(ALLOCATE_BYTES, 1);
+  // /proc/self/status just before and just after the check: its figures lie in between.
   const procStatus = status();
+  const checked = await check(memoryIndicator());
+  const procStatusAfter = status();
   const memory = {
-    default: await check(memoryIndicator()),
+    default: checked,
     degraded: await check(
       memoryIndicator({ workingSetPercent: { degradedAbove: WORKING_SET_LEVEL_PERCENT } }),
     ),
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
     ),
   };
   process.stdout.write(
-    `${JSON.stringify({ cpu, oomSignal, memory, procStatus, kept: kept.length })}\n`,
+    `${JSON.stringify({ cpu, oomSignal, memory, procStatus, procStatusAfter, kept: kept.length })}\n`,
   );
 }
 
