@@ -64,6 +64,22 @@ describe.each(HTTP_ADAPTERS)('the example app on %s, with PostgreSQL and Redis u
       uptimeSeconds: expect.any(Number),
       memory: { rssBytes: expect.any(Number), heapUsedBytes: expect.any(Number) },
     });
+    // CPU and the container's memory: the app runs in this machine's cgroup (v1 here).
+    const facts = body.process!;
+    expect(facts.cpu).toMatchObject({
+      usedCores: expect.any(Number),
+      limitCores: expect.any(Number),
+      limitSource: expect.stringMatching(/cpu\.max|cpu\.cfs_quota_us|availableParallelism/),
+      windowMs: expect.any(Number),
+    });
+    expect(facts.cpu!.usagePercent).toBeCloseTo(
+      (facts.cpu!.usedCores / facts.cpu!.limitCores) * 100,
+      0,
+    );
+    if (process.platform === 'linux') {
+      expect(facts.memory.cgroupUsageBytes).toBeGreaterThan(0);
+      expect(facts.memory.workingSetBytes).toBeLessThanOrEqual(facts.memory.cgroupUsageBytes!);
+    }
   });
 
   it.each([

@@ -20,6 +20,7 @@ import {
   type ResolvedHealthModuleOptions,
 } from './health-module-options';
 import { HealthResponder } from './http/health-responder';
+import { HealthProcessFacts } from './http/process-facts';
 import { HealthFormatter } from './formats/health-formatter';
 import { HealthFastPath } from './fast-path/health-fast-path';
 import { ProbeBodyCache } from './fast-path/probe-body.cache';
@@ -155,6 +156,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthMetrics,
     HealthChangeHooks,
     HealthResponder,
+    HealthProcessFacts,
     HealthFormatter,
     HealthFastPath,
     ProbeBodyCache,

@@ -14,6 +14,7 @@ import { HealthFastPath } from '../fast-path/health-fast-path';
 import { PROBE_CONTENT_TYPE, ProbeBodyCache } from '../fast-path/probe-body.cache';
 import { HealthHistory } from '../history/health-history.service';
 import { FreshRuns } from './fresh-runs';
+import { HealthProcessFacts } from './process-facts';
 import type { HealthDetailsQuery, HealthProbeQuery } from './health-probe.query';
 import { NO_QUERY } from './health-query.pipe';
 import {
@@ -85,6 +86,7 @@ export class HealthResponder implements OnApplicationBootstrap {
     private readonly bodies: ProbeBodyCache,
     private readonly appConfig: ApplicationConfig,
     private readonly history: HealthHistory,
+    private readonly processFacts: HealthProcessFacts,
   ) {
     this.freshRuns = new FreshRuns(options.freshMinIntervalMs);
   }
@@ -151,13 +153,21 @@ export class HealthResponder implements OnApplicationBootstrap {
     );
   }
 
-  private detailsBody(admitted: boolean, call: HealthCall): HealthDetailsBody | FormattedBody {
+  private detailsBody(
+    admitted: boolean,
+    call: HealthCall,
+  ): HealthDetailsBody | FormattedBody | Promise<HealthDetailsBody> {
     const snapshot = this.state.snapshot();
     const format = this.formatter.negotiate(null, call.request);
     if (format === 'default') {
-      if (!admitted || !this.history.enabled) return toDetailsBody(snapshot, admitted);
-      const now = Date.now();
-      return toDetailsBody(snapshot, admitted, (name) => this.history.summary(name, now));
+      if (!admitted) return toDetailsBody(snapshot, admitted);
+      return this.processFacts.read().then((container) => {
+        const now = Date.now();
+        const history = this.history.enabled
+          ? (name: string) => this.history.summary(name, now)
+          : undefined;
+        return toDetailsBody(snapshot, admitted, history, container);
+      });
     }
     const now = Date.now();
     const history =

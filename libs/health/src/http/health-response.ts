@@ -5,6 +5,11 @@ import type {
 } from '../history/health-history.types';
 import { NAME_PATTERN } from '../options/option-rules';
 import type {
+  ContainerFacts,
+  HealthProcessContainerMemoryFacts,
+  HealthProcessCpuFacts,
+} from './process-facts';
+import type {
   GroupReason,
   GroupState,
   HealthSnapshot,
@@ -135,7 +140,12 @@ export interface HealthDetailsBody {
       readonly heapTotalBytes: number;
       /** Memory of C++ objects bound to JavaScript objects, `Buffer`s among them. */
       readonly externalBytes: number;
-    };
+    } & HealthProcessContainerMemoryFacts;
+    /**
+     * The process's CPU use and its cgroup's throttling, over the window since the previous
+     * figures; `null` when they could not be read.
+     */
+    readonly cpu: HealthProcessCpuFacts | null;
   };
 }
 
@@ -215,7 +225,8 @@ export function toCheckDetails(
 
 /**
  * The body of `GET /health`; without messages, data, process facts and history figures unless
- * `admitted`. `history` gives each indicator's uptime, `lastUp` and `lastDown` (history on).
+ * `admitted`. `history` gives each indicator's uptime, `lastUp` and `lastDown` (history on);
+ * `container` the CPU and cgroup memory facts ({@link HealthProcessFacts}).
  *
  * @internal
  */
@@ -223,6 +234,7 @@ export function toDetailsBody(
   snapshot: HealthSnapshot,
   admitted = true,
   history?: CheckHistoryLookup,
+  container: ContainerFacts = { cpu: null, memory: NO_CONTAINER_MEMORY },
 ): HealthDetailsBody {
   const checks: Record<string, HealthCheckDetails> = {};
   for (const [name, state] of Object.entries(snapshot.checks)) {
@@ -259,10 +271,19 @@ export function toDetailsBody(
         heapUsedBytes: memory.heapUsed,
         heapTotalBytes: memory.heapTotal,
         externalBytes: memory.external,
+        ...container.memory,
       },
+      cpu: container.cpu,
     },
   };
 }
+
+const NO_CONTAINER_MEMORY = Object.freeze({
+  cgroupUsageBytes: null,
+  workingSetBytes: null,
+  limitBytes: null,
+  limitSource: null,
+});
 
 /**
  * A name from the request as a message shows it: as it is when it could be a name (letters,

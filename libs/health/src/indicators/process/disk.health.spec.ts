@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { checkOnce } from '../../../spec-helpers/faults';
 import { diskIndicator } from './disk.health';
@@ -13,6 +14,16 @@ describe('diskIndicator', () => {
     expect(data.freeBytes).toBeLessThanOrEqual(data.totalBytes);
     expect(data.usedPercent).toBeGreaterThanOrEqual(0);
     expect(data.usedPercent).toBeLessThanOrEqual(100);
+  });
+
+  it('reports I/O pressure where this kernel has it, and "not supported" where not', async () => {
+    const result = await checkOnce(diskIndicator({ usedPercent: {} }));
+    const pressure = result.data?.pressure as { supported: boolean; some?: { avg10: number } };
+    expect(pressure.supported).toBe(existsSync('/proc/pressure/io'));
+    if (pressure.supported) {
+      expect(pressure.some!.avg10).toBeGreaterThanOrEqual(0);
+      expect(pressure.some!.avg10).toBeLessThanOrEqual(100);
+    }
   });
 
   it('checks "/" by default', async () => {

@@ -15,6 +15,8 @@ import {
   type LowerThreshold,
   type UpperThreshold,
 } from '../core';
+import { CgroupLocator } from './cgroup/cgroup-locator';
+import { readPressure } from './cgroup/pressure';
 
 /**
  * Default levels of `usedPercent` on the checked file system.
@@ -49,6 +51,13 @@ export interface DiskIndicatorOptions extends BuiltInIndicatorOptions {
    * @default none
    */
   freeBytes?: LowerThreshold;
+  /**
+   * Levels for I/O pressure, `some` `avg10`: the share of the last 10 seconds in which some task
+   * waited for I/O, 0–100 (the cgroup's own on cgroup v2, else the system's; not the path's file
+   * system alone). Only where the kernel reports pressure.
+   * @default none
+   */
+  pressureSomeAvg10Percent?: UpperThreshold;
 }
 
 class DiskIndicatorOptionsSchema extends HealthIndicatorOptionsSchema {
@@ -64,20 +73,42 @@ class DiskIndicatorOptionsSchema extends HealthIndicatorOptionsSchema {
   @IsOptional()
   @IsLowerThreshold()
   freeBytes?: LowerThreshold;
+
+  @IsOptional()
+  @IsUpperThreshold(100)
+  pressureSomeAvg10Percent?: UpperThreshold;
 }
 
 /** @internal */
 export class DiskHealthIndicator extends BuiltInHealthIndicator {
+  private readonly locator: CgroupLocator;
+
+  /**
+   * @param root - the directory holding `proc/` and `sys/` (for I/O pressure); another path only
+   *   in tests.
+   */
   constructor(
     options: BuiltInIndicator['options'],
     private readonly path: string,
-    private readonly levels: { usedPercent?: UpperThreshold; freeBytes?: LowerThreshold },
+    private readonly levels: {
+      usedPercent?: UpperThreshold;
+      freeBytes?: LowerThreshold;
+      pressureSomeAvg10Percent?: UpperThreshold;
+    },
+    root = '/',
   ) {
     super('disk', options);
+    this.locator = new CgroupLocator(root);
   }
 
   async check({ signal }: HealthCheckContext): Promise<HealthCheckResult> {
-    const stats = await abortable(statfs(this.path, { bigint: true }), signal);
+    const [stats, pressure] = await abortable(
+      Promise.all([
+        statfs(this.path, { bigint: true }),
+        this.locator.location().then((location) => readPressure(location, 'io', this.locator.root)),
+      ]),
+      signal,
+    );
     const blockBytes = stats.bsize;
     const totalBytes = Number(stats.blocks * blockBytes);
     const freeBytes = Number(stats.bavail * blockBytes);
@@ -91,19 +122,28 @@ export class DiskHealthIndicator extends BuiltInHealthIndicator {
       freeBytes,
       usedBytes,
       usedPercent: usable > 0 ? round2((usedBytes / usable) * 100) : 0,
+      pressure,
     };
     return new Findings()
       .above('usedPercent', data.usedPercent, this.levels.usedPercent)
       .below('freeBytes', data.freeBytes, this.levels.freeBytes)
+      .above(
+        'pressureSomeAvg10Percent',
+        pressure.supported ? pressure.some.avg10 : null,
+        this.levels.pressureSomeAvg10Percent,
+      )
       .result(data);
   }
 }
 
 /**
- * Watches the free space of the file system that holds a path (`fs.promises.statfs`).
+ * Watches the free space of the file system that holds a path (`fs.promises.statfs`), and I/O
+ * pressure (the cgroup's own `io.pressure` on cgroup v2, else `/proc/pressure/io`).
  *
  * Data: `path`, `totalBytes`, `freeBytes` (available to unprivileged processes), `usedBytes`,
- * `usedPercent` (0–100, as `df` reports it). A path that does not exist is `down`.
+ * `usedPercent` (0–100, as `df` reports it); `pressure`: I/O pressure stall averages, or
+ * `{ supported: false }` where the kernel has none (see {@link PressureData}). A path that does
+ * not exist is `down`.
  *
  * @param options - see {@link DiskIndicatorOptions}.
  * @throws InvalidHealthIndicatorOptionsError when an option is invalid.
@@ -138,5 +178,6 @@ export function diskIndicator(options?: DiskIndicatorOptions): BuiltInIndicator 
   return new DiskHealthIndicator(registration, own.path ?? '/', {
     usedPercent: own.usedPercent ?? DISK_DEFAULT_USED_PERCENT,
     freeBytes: own.freeBytes,
+    pressureSomeAvg10Percent: own.pressureSomeAvg10Percent,
   });
 }

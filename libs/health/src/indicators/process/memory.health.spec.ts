@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { checkOnce } from '../../../spec-helpers/faults';
 import { memoryIndicator } from './memory.health';
@@ -39,6 +40,33 @@ describe('memoryIndicator', () => {
     expect(memoryIndicator().options).toEqual({ name: 'memory' });
     expect(() => memoryIndicator({ heapUsedPercent: { downAbove: 101 } })).toThrow(
       /memoryIndicator\(\)[\s\S]*"heapUsedPercent"/,
+    );
+  });
+
+  (process.platform === 'linux' ? it : it.skip)(
+    'agrees with /proc/self/status on the RSS, and reads the container figures of this machine',
+    async () => {
+      const result = await checkOnce(memoryIndicator());
+      const vmRss = Number(
+        /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1],
+      );
+      const data = result.data as Record<string, unknown>;
+      // Read a moment apart: allow for what the process allocates in between.
+      expect(Math.abs((data.rssBytes as number) - vmRss * 1024)).toBeLessThan(16 * 2 ** 20);
+      const container = data.container as Record<string, unknown>;
+      if (container.supported) {
+        expect(container.workingSetBytes).toBe(
+          Math.max(0, (container.usageBytes as number) - (container.inactiveFileBytes as number)),
+        );
+        expect([1, 2]).toContain(container.cgroupVersion);
+      }
+      expect(data.pressure).toHaveProperty('supported');
+    },
+  );
+
+  it('rejects an invalid container level, naming it', () => {
+    expect(() => memoryIndicator({ workingSetPercent: { degradedAbove: 120 } })).toThrow(
+      /memoryIndicator\(\)[\s\S]*"workingSetPercent"/,
     );
   });
 });
