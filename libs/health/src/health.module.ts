@@ -36,6 +36,7 @@ import { FleetPublisher } from './fleet/fleet-publisher';
 import { FleetReader } from './fleet/fleet-reader';
 import { FleetStreamService } from './fleet/fleet-stream.service';
 import { HealthHistory } from './history/health-history.service';
+import { HealthNotifications } from './notifications/health-notifications.service';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -165,6 +166,7 @@ function importsHealthModule(entry: unknown): boolean {
     FleetReader,
     FleetStreamService,
     HealthHistory,
+    HealthNotifications,
   ],
   exports: [
     HealthRegistry,
