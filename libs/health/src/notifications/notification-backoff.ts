@@ -1,4 +1,3 @@
-import type { NotificationDeliveryError } from './notification.types';
 
 /** The retry policy of every channel. */
 export const HEALTH_NOTIFICATION_RETRY = {
@@ -22,7 +21,7 @@ export const HEALTH_NOTIFICATION_RETRY = {
  */
 export function retryDelayMs(
   attempt: number,
-  error: Pick<NotificationDeliveryError, 'retryAfterMs'>,
+  error: { readonly retryAfterMs?: number },
   random: () => number = Math.random,
 ): number {
   const policy = HEALTH_NOTIFICATION_RETRY;
