@@ -8,6 +8,7 @@ import { down, up } from '../check';
 import { HealthRegistry } from '../discovery/health.registry';
 import { HealthStateStore } from '../engine/health-state.store';
 import { HealthModule } from '../health.module';
+import { HealthMetrics } from '../metrics/health-metrics.service';
 import type { HealthModuleOptions } from '../health-module-options';
 import { waitFor } from '../../../../test/helpers/wait-for';
 import {
@@ -148,7 +149,7 @@ describe('notifications with the real engine and a real receiver', () => {
     notifications: HealthModuleOptions['notifications'],
   ): Promise<INestApplication> {
     const moduleRef = await Test.createTestingModule({
-      imports: [HealthModule.forRoot({ logger, notifications })],
+      imports: [HealthModule.forRoot({ logger, notifications, metrics: true })],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     const registry = app.get(HealthRegistry);
@@ -232,6 +233,10 @@ describe('notifications with the real engine and a real receiver', () => {
     expect(recovery.status).toBe('up');
     expect(recovery.events.map((event) => event.transition)).toEqual(six.map(() => 'recovered'));
     expect(count('sent')).toBe(2);
+    const { body } = await app!.get(HealthMetrics).scrape();
+    expect(body).toContain('health_notifications_total{channel="webhook",outcome="sent"} 2');
+    expect(body).toContain('health_notifications_total{channel="webhook",outcome="failed"} 0');
+    expect(body).toContain('health_notification_queue_depth{channel="webhook"} 0');
   });
 
   it('retries through 500, 429 with Retry-After, a hang and a refused port, then delivers', async () => {
@@ -346,6 +351,13 @@ describe('notifications with the real engine and a real receiver', () => {
       channels: [{ type: 'webhook', name: 'pager', url: receiver.url(path), filter: 'queue' }],
     });
     await turn(['queue'], 'down');
+    const metrics = app!.get(HealthMetrics);
+    app!.get(HealthNotifications).onModuleDestroy(); // what shutdown does first: flush the batch
+    await waitFor(async () =>
+      expect((await metrics.scrape()).body).toContain(
+        'health_notification_queue_depth{channel="pager"} 1',
+      ),
+    );
     await app!.close();
     app = undefined;
     expect(count('dropped')).toBe(1);
