@@ -1,4 +1,3 @@
-
 /** The retry policy of every channel. */
 export const HEALTH_NOTIFICATION_RETRY = {
   /** The first retry waits up to this many milliseconds (full jitter: from 0 to it). */
