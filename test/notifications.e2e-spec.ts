@@ -77,7 +77,11 @@ describe('notifications: three replicas of the example (Express and Fastify) wit
     databaseUrl.port = String(database.port);
     replicas = await ExampleReplica.startAll(
       // One replica on Fastify: the pipeline is the same on both adapters.
-      [{ instance: 'n1' }, { instance: 'n2', env: { HTTP_ADAPTER: 'fastify' } }, { instance: 'n3' }],
+      [
+        { instance: 'n1' },
+        { instance: 'n2', env: { HTTP_ADAPTER: 'fastify' } },
+        { instance: 'n3' },
+      ],
       {
         DATABASE_URL: databaseUrl.toString(),
         HEALTH_FLEET: 'true',
