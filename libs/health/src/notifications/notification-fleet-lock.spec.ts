@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import type { FleetConnection, FleetRedis } from '../fleet/fleet-connection';
+import type { FleetConnection } from '../fleet/fleet-connection';
 import { resolveFleetOptions } from '../fleet/fleet.options';
 import { fleetNotificationLock } from './notification-fleet-lock';
 import type { HealthNotificationEvent } from './notification.types';
@@ -34,7 +34,7 @@ function setup(url: string) {
     retryStrategy: () => null,
   });
   client.on('error', () => undefined);
-  const connection = { redis: client as unknown as FleetRedis } as FleetConnection;
+  const connection = { redis: client } as unknown as FleetConnection;
   return { service, fleet, channel, client, lock: fleetNotificationLock(connection, fleet) };
 }
 
