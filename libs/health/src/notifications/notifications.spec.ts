@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { down, up } from '../check';
 import { HealthRegistry } from '../discovery/health.registry';
@@ -10,6 +10,7 @@ import { HealthStateStore } from '../engine/health-state.store';
 import { HealthModule } from '../health.module';
 import { HealthMetrics } from '../metrics/health-metrics.service';
 import type { HealthModuleOptions } from '../health-module-options';
+import { CapturingLogger } from '../../../../test/helpers/capturing-logger';
 import { waitFor } from '../../../../test/helpers/wait-for';
 import {
   HealthNotifications,
@@ -105,31 +106,20 @@ function independentlyVerified(request: Received, secret: string): boolean {
   return timingSafeEqual(mac.digest(), Buffer.from(v1, 'hex'));
 }
 
-/** Keeps every line the module logs. */
-class KeepingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) {
-    this.lines.push(`log ${String(message)}`);
-  }
-  warn(message: unknown) {
-    this.lines.push(`warn ${String(message)}`);
-  }
-  error(message: unknown) {
-    this.lines.push(`error ${String(message)}`);
-  }
-}
+// Batching windows, retries and backoff take seconds of real time; generous on a loaded machine.
+jest.setTimeout(90_000);
 
 describe('notifications with the real engine and a real receiver', () => {
   let app: INestApplication | undefined;
   let receiver: Receiver;
-  let logger: KeepingLogger;
+  let logger: CapturingLogger;
   let outcomes: HealthNotificationOutcomeEvent[];
   /** Whether each indicator's next run is up. */
   const healthy = new Map<string, boolean>();
 
   beforeEach(async () => {
     receiver = await new Receiver().start();
-    logger = new KeepingLogger();
+    logger = new CapturingLogger();
     outcomes = [];
     healthy.clear();
   });
@@ -296,9 +286,11 @@ describe('notifications with the real engine and a real receiver', () => {
     expect(ops.slice(0, -1).every((outcome) => outcome === 'retried')).toBe(true);
     expect(ops.length).toBeGreaterThanOrEqual(5);
     expect(outcomes.filter((o) => o.channel === 'gone').map((o) => o.outcome)).toEqual(['failed']);
-    expect(logger.lines.some((line) => line.includes('"gone"') && line.includes('HTTP 404'))).toBe(
-      true,
-    );
+    expect(
+      logger.lines.some(
+        ({ message }) => message.includes('"gone"') && message.includes('HTTP 404'),
+      ),
+    ).toBe(true);
   }, 90_000);
 
   it('tells of a flapping indicator once within the minimum interval', async () => {
@@ -361,6 +353,8 @@ describe('notifications with the real engine and a real receiver', () => {
     await app!.close();
     app = undefined;
     expect(count('dropped')).toBe(1);
-    expect(logger.lines).toContainEqual(expect.stringMatching(/"pager" dropped 1 undelivered/));
+    expect(logger.lines.map((line) => line.message)).toContainEqual(
+      expect.stringMatching(/"pager" dropped 1 undelivered/),
+    );
   });
 });
