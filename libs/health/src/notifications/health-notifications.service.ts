@@ -6,7 +6,8 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, Subscription, type Observable } from 'rxjs';
+import { HealthRegistry } from '../discovery/health.registry';
 import { HealthStateStore } from '../engine/health-state.store';
 import { FleetConnection } from '../fleet/fleet-connection';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
@@ -42,7 +43,7 @@ export class HealthNotifications
 {
   private pipeline?: NotificationPipeline;
   private channels: NotificationChannel[] = [];
-  private subscription?: Subscription;
+  private readonly subscription = new Subscription();
   private closing?: Promise<void>;
   private readonly outcomes$ = new Subject<HealthNotificationOutcomeEvent>();
 
@@ -52,6 +53,7 @@ export class HealthNotifications
   /** Created by Nest's injector. @internal */
   constructor(
     private readonly state: HealthStateStore,
+    private readonly registry: HealthRegistry,
     private readonly connection: FleetConnection,
     private readonly logger: HealthLogger,
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
@@ -91,14 +93,21 @@ export class HealthNotifications
       lockUnavailable: (channel) => this.outcomes$.next({ channel, outcome: 'lock_unavailable' }),
     });
     const pipeline = this.pipeline;
-    this.subscription = this.state.changes.subscribe((change) => {
-      try {
-        pipeline.accept(change);
-      } catch (error) {
-        // A bug here must never reach the engine.
-        this.logger.error(`Notifications: a transition could not be filed (${String(error)})`);
-      }
-    });
+    this.subscription.add(
+      this.state.changes.subscribe((change) => {
+        try {
+          pipeline.accept(change);
+        } catch (error) {
+          // A bug here must never reach the engine.
+          this.logger.error(`Notifications: a transition could not be filed (${String(error)})`);
+        }
+      }),
+    );
+    this.subscription.add(
+      this.registry.events.subscribe((event) => {
+        if (event.type === 'removed') pipeline.forget(event.definition.name);
+      }),
+    );
   }
 
   /** Shutdown began: the pending batches go out now. */
@@ -129,7 +138,7 @@ export class HealthNotifications
   private async close(): Promise<void> {
     const pipeline = this.pipeline;
     if (!pipeline) return;
-    this.subscription?.unsubscribe();
+    this.subscription.unsubscribe();
     const timeoutMs = this.options.notifications?.shutdownTimeoutMs ?? 0;
     const stop = new AbortController();
     const deadline = sleepOn(SYSTEM_NOTIFICATION_CLOCK, timeoutMs, stop.signal);

@@ -172,6 +172,15 @@ describe('NotificationPipeline', () => {
     expect(h.channels[1].received.map(summary)).toEqual([['db:down'], ['readiness:down']]);
   });
 
+  it('forgets an unregistered indicator: no reminder, and its next outage is new', async () => {
+    const h = harness([{ reminderIntervalMs: 60_000 }], { batchWindowMs: 0 });
+    h.move('db', 'down');
+    await settle();
+    h.pipeline.forget('db');
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(h.channels[0].received.map(summary)).toEqual([['db:down']]);
+  });
+
   it('ignores group transitions of the module (shutting_down, starting)', async () => {
     const h = harness([{ minimumIntervalMs: 0 }], { batchWindowMs: 0 });
     h.move('readiness', 'down', 'group', 'shutting_down');

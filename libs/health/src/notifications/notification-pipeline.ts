@@ -160,6 +160,21 @@ export class NotificationPipeline {
     }
   }
 
+  /**
+   * Forgets an indicator that was unregistered (its timers, what each channel told of it), so
+   * that registering and removing indicators at run time does not grow the pipeline. Events of
+   * it already in a batch are still sent.
+   */
+  forget(name: string): void {
+    const key = subjectKey('indicator', name);
+    this.current.delete(key);
+    for (const slot of this.slots) {
+      const memory = slot.subjects.get(key);
+      if (memory) this.clearTimers(memory);
+      slot.subjects.delete(key);
+    }
+  }
+
   /** Sends every pending batch now. */
   flush(): void {
     for (const slot of this.slots) this.send(slot);

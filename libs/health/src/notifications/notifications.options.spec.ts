@@ -1,3 +1,6 @@
+import { Test } from '@nestjs/testing';
+import { InvalidHealthModuleOptionsError } from '../errors';
+import { HealthModule } from '../health.module';
 import { validateModuleOptions, resolveHealthModuleOptions } from '../health-module-options';
 import { validateNotificationsOptions } from './notifications.options';
 
@@ -92,5 +95,20 @@ describe('the notifications option', () => {
     });
     expect(resolve({ notifications: { channels } })?.service).toMatch(/^[A-Za-z0-9._-]+$/);
     expect(resolve({})).toBeUndefined();
+  });
+
+  it('fails the boot through forRootAsync too, naming the option and the registered types', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [
+        HealthModule.forRootAsync({
+          useFactory: () => ({
+            logger: false,
+            notifications: { channels: [{ type: 'sms', url: 'https://sms.example.com/' }] },
+          }),
+        }),
+      ],
+    }).compile();
+    await expect(compiling).rejects.toThrow(InvalidHealthModuleOptionsError);
+    await expect(compiling).rejects.toThrow(/notifications\.channels\[0\]\.type.*"webhook"/);
   });
 });
