@@ -191,3 +191,31 @@ describe('HEALTH_GRPC_PORT', () => {
     );
   });
 });
+
+describe('NOTIFY_WEBHOOK_URL', () => {
+  it('is unset by default: no notifications', () => {
+    const config = loadExampleConfig({});
+
+    expect(config.notifyWebhook).toBeUndefined();
+    expect(config.health).not.toHaveProperty('notifications');
+  });
+
+  it('adds one webhook channel, signed with NOTIFY_WEBHOOK_SECRET when set', () => {
+    const url = 'https://hooks.example.com/health/T0KEN';
+
+    expect(loadExampleConfig({ NOTIFY_WEBHOOK_URL: url }).health.notifications).toEqual({
+      channels: [{ type: 'webhook', url }],
+    });
+    expect(
+      loadExampleConfig({ NOTIFY_WEBHOOK_URL: url, NOTIFY_WEBHOOK_SECRET: 'whsec' }).health
+        .notifications,
+    ).toEqual({ channels: [{ type: 'webhook', url, secret: 'whsec' }] });
+  });
+
+  it('rejects a URL that is not http(s), without echoing it (it holds a token)', () => {
+    const load = () => loadExampleConfig({ NOTIFY_WEBHOOK_URL: 'ftp://hooks/T0KEN' });
+
+    expect(load).toThrow('NOTIFY_WEBHOOK_URL must be an http:// or https:// URL');
+    expect(load).not.toThrow(/T0KEN/);
+  });
+});

@@ -59,12 +59,28 @@ export interface ExampleConfig {
    */
   readonly grpcPort: number | undefined;
   /**
-   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs},
-   * `fleet` from {@link fleet} and `grpc` from {@link grpcPort} (an override of `health` keeps both unless it sets them), the
+   * A webhook to tell of every transition (the health module's `notifications` option, one
+   * `webhook` channel), on when `NOTIFY_WEBHOOK_URL` (an `http://` or `https://` URL) is set;
+   * `NOTIFY_WEBHOOK_SECRET` signs each message (`X-Health-Signature`). Neither is ever echoed.
+   * `undefined` when off (the default).
+   */
+  readonly notifyWebhook: ExampleWebhookOptions | undefined;
+  /**
+   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs}, `fleet`
+   * from {@link fleet}, `grpc` from {@link grpcPort} and `notifications` from
+   * {@link notifyWebhook} (an override of `health` keeps them unless it sets them), the
    * rest is not read from the environment (tests override it). By default: checks every 5 s
    * with a 1 s timeout, metrics on, and the built-in event-loop indicator in liveness.
    */
   readonly health: HealthModuleOptions;
+}
+
+/** The example's webhook channel: where, and the signing secret if any. */
+export interface ExampleWebhookOptions {
+  /** `NOTIFY_WEBHOOK_URL`. */
+  readonly url: string;
+  /** `NOTIFY_WEBHOOK_SECRET`, or `undefined` for unsigned messages. */
+  readonly secret: string | undefined;
 }
 
 /** The environment variables {@link loadExampleConfig} reads. */
@@ -162,6 +178,7 @@ export function loadExampleConfig(
       'must be an integer from 0 to 65535',
       undefined,
     ),
+    notifyWebhook: undefined,
     // Prometheus metrics of the health state, in the module's own registry: GET /health/metrics.
     // Liveness checks the process itself: the built-in event-loop indicator (group liveness)
     // turns down only when the loop was blocked for seconds, what a restart cures.
@@ -178,16 +195,46 @@ export function loadExampleConfig(
     false,
   );
   const fleet = readFleet(read, problems, config.redisUrl);
+  const webhookUrl = read(
+    'NOTIFY_WEBHOOK_URL',
+    urlWith(['http:', 'https:']),
+    'must be an http:// or https:// URL',
+    undefined,
+    { secret: true },
+  );
+  const webhookSecret = read('NOTIFY_WEBHOOK_SECRET', (raw) => raw, '', undefined, {
+    secret: true,
+  });
   if (problems.length > 0) {
     throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
   }
-  const merged = { ...config, fleet: fleetOn ? fleet : undefined, ...overrides };
+  const merged = {
+    ...config,
+    fleet: fleetOn ? fleet : undefined,
+    notifyWebhook:
+      webhookUrl === undefined ? undefined : { url: webhookUrl, secret: webhookSecret },
+    ...overrides,
+  };
+  const webhook = merged.notifyWebhook;
   return {
     ...merged,
     health: {
       shutdownDelayMs: merged.shutdownDelayMs,
       ...(merged.fleet === undefined ? {} : { fleet: merged.fleet }),
       ...(merged.grpcPort === undefined ? {} : { grpc: { port: merged.grpcPort } }),
+      ...(webhook === undefined
+        ? {}
+        : {
+            notifications: {
+              channels: [
+                {
+                  type: 'webhook',
+                  url: webhook.url,
+                  ...(webhook.secret === undefined ? {} : { secret: webhook.secret }),
+                },
+              ],
+            },
+          }),
       ...merged.health,
     },
   };

@@ -57,6 +57,12 @@ import {
   type HealthGrpcOptions,
   type ResolvedGrpcOptions,
 } from './servers/grpc/grpc-health.options';
+import {
+  resolveNotificationsOptions,
+  validateNotificationsOptions,
+  type HealthNotificationsOptions,
+  type ResolvedNotificationsOptions,
+} from './notifications/notifications.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -209,6 +215,18 @@ export interface HealthModuleOptions {
    * @example `grpc: { port: 50051 }`
    */
   grpc?: HealthGrpcOptions;
+  /**
+   * Notifications: who is told when an indicator or group goes `down` or `degraded`, or
+   * recovers — `webhook` channels (a signed JSON `POST`) and the other registered types, each
+   * with a filter, the transitions it wants, a minimum interval, reminders and `sendOnResolved`.
+   * Transitions within `batchWindowMs` go out as one message per channel; delivery is queued,
+   * retried with backoff and bounded, never on the probe path; at shutdown the pending batch is
+   * sent. With `fleet`, one replica sends a given transition (a Redis lock). See
+   * {@link HealthNotificationsOptions} and the docs' "Notifications" page.
+   * @default undefined (no notifications)
+   * @example `notifications: { channels: [{ type: 'webhook', url: 'https://hooks.example.com/health' }] }`
+   */
+  notifications?: HealthNotificationsOptions;
   /**
    * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
    * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
@@ -392,6 +410,8 @@ export interface ResolvedHealthModuleOptions {
   readonly history: ResolvedHistoryOptions | undefined;
   /** `undefined` without the `grpc` option. */
   readonly grpc: ResolvedGrpcOptions | undefined;
+  /** `undefined` when notifications are off. */
+  readonly notifications: ResolvedNotificationsOptions | undefined;
   readonly stream: Required<HealthStreamOptions>;
   readonly indicators: readonly BuiltInIndicator[];
   readonly details: HealthDetailsMode;
@@ -582,6 +602,7 @@ export function resolveHealthModuleOptions(
   for (const [group, mapping] of Object.entries(options?.httpStatus ?? {})) {
     httpStatus[group] = { ...HEALTH_MODULE_DEFAULTS.httpStatus, ...mapping };
   }
+  const fleet = resolveFleetOptions(options?.fleet);
   return {
     defaults: { ...HEALTH_MODULE_DEFAULTS.defaults, ...stripUndefined(options?.defaults ?? {}) },
     httpStatus,
@@ -589,9 +610,10 @@ export function resolveHealthModuleOptions(
     slowCheckMs: options?.slowCheckMs ?? HEALTH_MODULE_DEFAULTS.slowCheckMs,
     reminderIntervalMs: options?.reminderIntervalMs ?? HEALTH_MODULE_DEFAULTS.reminderIntervalMs,
     metrics: resolveMetricsOptions(options?.metrics),
-    fleet: resolveFleetOptions(options?.fleet),
+    fleet,
     history: resolveHistoryOptions(options?.history),
     grpc: resolveGrpcOptions(options?.grpc),
+    notifications: resolveNotificationsOptions(options?.notifications, fleet),
     stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
     indicators: [...(options?.indicators ?? [])],
     details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
@@ -607,7 +629,8 @@ const INDICATORS_RULE =
   'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
 
 /**
- * Validates module options. `indicators`, `logger`, `metrics`, `fleet`, `history` and `grpc` are checked
+ * Validates module options. `indicators`, `logger`, `metrics`, `fleet`, `history`, `grpc` and
+ * `notifications` are checked
  * apart from the class-validator schema: they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
@@ -634,10 +657,8 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, fleet, history, grpc, ...rest } = raw as Record<
-    string,
-    unknown
-  >;
+  const { indicators, logger, metrics, fleet, history, grpc, notifications, ...rest } =
+    raw as Record<string, unknown>;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
   const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
@@ -654,6 +675,8 @@ export function validateModuleOptions(raw: unknown): {
   problems.push(...historyOption.problems);
   const grpcOption = validateGrpcOptions(grpc);
   problems.push(...grpcOption.problems);
+  const notificationsOption = validateNotificationsOptions(notifications);
+  problems.push(...notificationsOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
@@ -662,6 +685,9 @@ export function validateModuleOptions(raw: unknown): {
     ...(fleetOption.value === undefined ? {} : { fleet: fleetOption.value }),
     ...(historyOption.value === undefined ? {} : { history: historyOption.value }),
     ...(grpcOption.value === undefined ? {} : { grpc: grpcOption.value }),
+    ...(notificationsOption.value === undefined
+      ? {}
+      : { notifications: notificationsOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

@@ -39,6 +39,7 @@ import { FleetStreamService } from './fleet/fleet-stream.service';
 import { HealthHistory } from './history/health-history.service';
 import { HealthGrpcServer } from './servers/grpc/grpc-health.server';
 import { HealthServingStatus } from './servers/grpc/serving-status';
+import { HealthNotifications } from './notifications/health-notifications.service';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -171,6 +172,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthHistory,
     HealthServingStatus,
     HealthGrpcServer,
+    HealthNotifications,
   ],
   exports: [
     HealthRegistry,

@@ -138,6 +138,22 @@ export {
   type ServingStatus,
 } from './servers/grpc';
 export {
+  NotificationDeliveryError,
+  HEALTH_NOTIFICATIONS_DEFAULTS,
+  HEALTH_NOTIFICATION_TRANSITIONS,
+  HEALTH_NOTIFICATION_RETRY,
+  HEALTH_SIGNATURE_HEADER,
+  HEALTH_SIGNATURE_TOLERANCE_MS,
+  verifyHealthNotificationSignature,
+  type HealthNotification,
+  type HealthNotificationEvent,
+  type HealthNotificationTransition,
+  type HealthNotificationsOptions,
+  type HealthNotificationChannelOptions,
+  type HealthNotificationFilter,
+  type HealthNotificationOutcome,
+} from './notifications';
+export {
   HealthModuleError,
   InvalidHealthModuleOptionsError,
   InvalidHealthIndicatorOptionsError,

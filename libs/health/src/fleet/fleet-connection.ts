@@ -21,6 +21,8 @@ export interface FleetMulti {
 export interface FleetRedis {
   readonly status: string;
   multi(): FleetMulti;
+  /** `SET key value PX ttl NX`: `'OK'` when set, `null` when the key exists. */
+  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<'OK' | null>;
   mget(...keys: string[]): Promise<Array<string | null>>;
   zrangebyscore(
     key: string,

@@ -8,6 +8,7 @@
  * | `<prefix>:{<service>}:instances`      | sorted set  | `retentionMs` after last publish  |
  * | `<prefix>:{<service>}:instance:<name>`| string JSON | `ttlMs` after its replica's publish |
  * | `<prefix>:{<service>}:transitions`    | stream      | `retentionMs` after last publish  |
+ * | `<prefix>:{<service>}:notify:<…>`     | string `1`  | the notification lock's TTL       |
  *
  * @internal
  */
@@ -18,6 +19,8 @@ export interface FleetKeys {
   readonly transitions: string;
   /** The key of one replica's snapshot. */
   instance(name: string): string;
+  /** The notification lock of one event (`parts`: channel, subject, transition, …). */
+  notify(parts: readonly string[]): string;
 }
 
 /** The keys of `service` under `prefix`. @internal */
@@ -27,5 +30,6 @@ export function fleetKeys(prefix: string, service: string): FleetKeys {
     index: `${base}instances`,
     transitions: `${base}transitions`,
     instance: (name) => `${base}instance:${name}`,
+    notify: (parts) => `${base}notify:${parts.join(':')}`,
   };
 }

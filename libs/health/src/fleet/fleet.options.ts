@@ -352,8 +352,11 @@ export function policyName(policy: ResolvedFleetPolicy): string {
   return policy.kind === 'quorum' ? `quorum:${policy.share}` : policy.kind;
 }
 
-/** A name made safe for a key: anything but letters, digits, `.`, `_`, `-` becomes `-`. */
-function safeName(name: string): string {
+/**
+ * A name made safe for a key: anything but letters, digits, `.`, `_`, `-` becomes `-`.
+ * @internal
+ */
+export function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 253) || HEALTH_FLEET_DEFAULTS.service;
 }
 
@@ -361,8 +364,9 @@ function safeName(name: string): string {
  * The name (without an npm scope) and version of the app's `package.json`: the nearest one
  * above the working directory (a container's `WORKDIR`, where `npm start` runs), else above the
  * entry script (`require.main`).
+ * @internal
  */
-function appManifest(): { name?: string; version?: string } {
+export function appManifest(): { name?: string; version?: string } {
   const starts = [
     process.cwd(),
     require.main?.filename ? dirname(require.main.filename) : undefined,

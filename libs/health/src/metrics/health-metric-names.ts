@@ -19,6 +19,14 @@
  * | `health_fleet_instances`                | gauge     | `status` |
  * | `health_fleet_publish_duration_seconds` | histogram |          |
  * | `health_fleet_publish_failures_total`   | counter   |          |
+ *
+ * With `notifications` set, also:
+ *
+ * | metric                                       | type    | labels               |
+ * | -------------------------------------------- | ------- | -------------------- |
+ * | `health_notifications_total`                 | counter | `channel`, `outcome` |
+ * | `health_notification_queue_depth`            | gauge   | `channel`            |
+ * | `health_notification_lock_unavailable_total` | counter | `channel`            |
  */
 export const HEALTH_METRIC_NAMES = {
   /** 1 for the indicator's current effective status (`state`), 0 for the others. */
@@ -43,7 +51,23 @@ export const HEALTH_METRIC_NAMES = {
   fleetPublishDuration: 'health_fleet_publish_duration_seconds',
   /** Publishes that failed or passed `fleet.timeoutMs`. */
   fleetPublishFailures: 'health_fleet_publish_failures_total',
+  /**
+   * Notification messages per channel and outcome: `sent` (accepted by the service), `retried`
+   * (one per failed attempt that another follows), `failed` (given up: a non-retryable error or
+   * `maxAttempts`), `dropped` (queue overflow, or undelivered at shutdown).
+   */
+  notifications: 'health_notifications_total',
+  /** Messages waiting for a channel, plus the one in flight. */
+  notificationQueueDepth: 'health_notification_queue_depth',
+  /**
+   * Events a channel sent without the fleet lock because Redis could not be asked (with `fleet`
+   * set): other replicas may have sent them too.
+   */
+  notificationLockUnavailable: 'health_notification_lock_unavailable_total',
 } as const;
+
+/** The outcomes of `health_notifications_total`. */
+export const NOTIFICATION_METRIC_OUTCOMES = ['sent', 'retried', 'failed', 'dropped'] as const;
 
 /** The states of `health_indicator_status`. */
 export const INDICATOR_METRIC_STATES = ['up', 'degraded', 'down', 'unknown'] as const;

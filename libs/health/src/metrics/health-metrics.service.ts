@@ -10,10 +10,12 @@ import { InvalidHealthModuleOptionsError } from '../errors';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { loadOptionalPeer } from '../indicators/core/optional-peer';
+import { HealthNotifications } from '../notifications/health-notifications.service';
 import {
   GROUP_METRIC_STATES,
   HEALTH_METRIC_NAMES,
   INDICATOR_METRIC_STATES,
+  NOTIFICATION_METRIC_OUTCOMES,
 } from './health-metric-names';
 import type { PrometheusRegistryLike } from './health-metrics.options';
 
@@ -84,6 +86,7 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
     private readonly fleetPublisher: FleetPublisher,
     private readonly fleetReader: FleetReader,
+    private readonly notifications: HealthNotifications,
   ) {}
 
   /**
@@ -109,6 +112,7 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
       }),
     );
     if (this.options.fleet) this.createFleetMetrics(client);
+    if (this.options.notifications) this.createNotificationMetrics(client);
   }
 
   /** Stops counting and takes the metrics out of the `registry` option's registry. */
@@ -283,6 +287,60 @@ export class HealthMetrics implements OnModuleInit, OnApplicationShutdown {
       this.fleetPublisher.publishes.subscribe((publish) => {
         if (publish.ok) duration.observe({}, publish.durationMs / 1000);
         else failures.inc({}, 1);
+      }),
+    );
+  }
+
+  /**
+   * The notifications' metrics (with `notifications`): messages per channel and outcome, each
+   * channel's queue depth (read when scraped), and sends without the fleet lock.
+   */
+  private createNotificationMetrics(client: PromClient): void {
+    const instruments = this.instruments;
+    if (!instruments) return;
+    const { prefix, registry: shared } = this.options.metrics;
+    const names = [
+      HEALTH_METRIC_NAMES.notifications,
+      HEALTH_METRIC_NAMES.notificationQueueDepth,
+      HEALTH_METRIC_NAMES.notificationLockUnavailable,
+    ].map((base) => `${prefix}${base}`);
+    if (shared) this.assertFree(shared, names);
+    const registers = shared ? [instruments.registry, shared] : [instruments.registry];
+    const notifications = this.notifications;
+    const total = new client.Counter({
+      name: names[0],
+      help: 'Notification messages per channel and outcome (sent, retried, failed, dropped).',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    });
+    const depth: GaugeLike = new client.Gauge({
+      name: names[1],
+      help: 'Notification messages waiting for each channel, plus the one in flight.',
+      labelNames: ['channel'],
+      registers,
+      collect: () => {
+        for (const [channel, value] of Object.entries(notifications.queueDepths())) {
+          depth.set({ channel }, value);
+        }
+      },
+    });
+    const lockUnavailable = new client.Counter({
+      name: names[2],
+      help: 'Notification events sent without the fleet lock because Redis could not be asked.',
+      labelNames: ['channel'],
+      registers,
+    });
+    for (const channel of notifications.channelNames) {
+      for (const outcome of NOTIFICATION_METRIC_OUTCOMES) total.inc({ channel, outcome }, 0);
+      if (this.options.fleet) lockUnavailable.inc({ channel }, 0);
+    }
+    instruments.own.set(names[0], total);
+    instruments.own.set(names[1], depth);
+    instruments.own.set(names[2], lockUnavailable);
+    this.subscription.add(
+      notifications.outcomes.subscribe(({ channel, outcome }) => {
+        if (outcome === 'lock_unavailable') lockUnavailable.inc({ channel }, 1);
+        else total.inc({ channel, outcome }, 1);
       }),
     );
   }
