@@ -19,11 +19,12 @@ async function deliveryError(promise: Promise<void>): Promise<NotificationDelive
  * 503 and 429 (with `Retry-After`) are retryable, a refused port is retryable, and the URL's
  * secret (path token, query token) appears in no error message and not in `target`.
  *
- * @param options - the channel's options for a URL (which carries the secret `token`).
+ * @param options - the channel's options for a URL that carries `secret` (and may put `secret`
+ *   in an option of its own, a token or a password).
  */
 export function describeHttpChannelFailures(
   channelType: NotificationChannelType,
-  options: (url: string) => Record<string, unknown>,
+  options: (url: string, secret: string) => Record<string, unknown>,
 ): void {
   describe(`${channelType.type}: failures`, () => {
     const secret = 'T0KEN-s3cr3t-9f8e7d';
@@ -34,7 +35,7 @@ export function describeHttpChannelFailures(
     afterAll(() => receiver.stop());
 
     function channelFor(url: string) {
-      const raw = options(url);
+      const raw = options(url, secret);
       expect(channelType.validate(raw, 'notifications.channels[0]')).toEqual([]);
       return channelType.create(raw, CONTEXT);
     }
