@@ -28,6 +28,7 @@ const OPTIONAL_PEERS = [
   '@nestjs/terminus',
   '@nestjs/swagger',
   '@nestjs/microservices',
+  'nodemailer',
 ];
 
 /** A module loader hook that throws when anything requires an optional peer. */

@@ -81,3 +81,17 @@ export function notificationTitle(notification: HealthNotification): string {
 export function notificationFooter(notification: HealthNotification): string {
   return `service ${notification.service} · instance ${notification.instance} · ${notification.createdAt}`;
 }
+
+/**
+ * A notification as plain-text lines: each event (`database is down (was up for 5m 3s)`) with its
+ * message indented below it, a blank line, then the footer. Not escaped: for plain-text bodies.
+ * @internal
+ */
+export function plainTextLines(notification: HealthNotification): string[] {
+  const lines = notification.events.flatMap((event) => {
+    const detail = eventDetail(event);
+    const head = `${eventHeadline(event)}${detail ? ` (${detail})` : ''}`;
+    return event.message ? [head, `  ${event.message}`] : [head];
+  });
+  return [...lines, '', notificationFooter(notification)];
+}

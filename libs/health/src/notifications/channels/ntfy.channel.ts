@@ -8,7 +8,7 @@ import type {
   NotificationChannelType,
 } from '../notification.types';
 import { channelName, isWebhookUrl, REDACTED, validateChannelOptions } from './channel-options';
-import { eventDetail, eventHeadline, notificationFooter, notificationTitle } from './channel-text';
+import { notificationTitle, plainTextLines } from './channel-text';
 
 /**
  * An ntfy channel (`type: 'ntfy'`): publishes to an ntfy topic (ntfy.sh or a self-hosted server)
@@ -136,13 +136,7 @@ function truncateBytes(text: string, maxBytes: number): string {
 
 /** The plain-text body of one notification. @internal */
 export function ntfyBody(notification: HealthNotification): string {
-  const lines = notification.events.flatMap((event) => {
-    const detail = eventDetail(event);
-    const head = `${eventHeadline(event)}${detail ? ` (${detail})` : ''}`;
-    return event.message ? [head, `  ${event.message}`] : [head];
-  });
-  lines.push('', notificationFooter(notification));
-  return truncateBytes(lines.join('\n'), NTFY_MAX_BODY_BYTES);
+  return truncateBytes(plainTextLines(notification).join('\n'), NTFY_MAX_BODY_BYTES);
 }
 
 /** The `ntfy` channel type: see {@link NtfyChannelOptions}. @internal */
