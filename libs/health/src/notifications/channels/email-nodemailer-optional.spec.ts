@@ -14,9 +14,9 @@ const ROOT = join(__dirname, '../../../../..');
 
 const SCRIPT = `${withoutPackagesPrelude(['nodemailer'])}
 const { NOTIFICATION_CHANNEL_TYPES } = require('./libs/health/src/notifications/channels');
-const email = NOTIFICATION_CHANNEL_TYPES.get('email');
+const email = NOTIFICATION_CHANNEL_TYPES.email;
 const raw = { type: 'email', smtp: 'smtp://127.0.0.1:25', from: 'a@example.com', to: 'b@example.com' };
-const out = { types: [...NOTIFICATION_CHANNEL_TYPES.keys()], problems: email.validate(raw, 'notifications.channels[0]') };
+const out = { types: Object.keys(NOTIFICATION_CHANNEL_TYPES), problems: email.validate(raw, 'notifications.channels[0]') };
 try {
   email.create(raw, { service: 's', instance: 'i' });
   out.created = true;

@@ -12,14 +12,15 @@ export type { SlackChannelOptions } from './slack.channel';
 export type { TeamsChannelOptions } from './teams.channel';
 
 /**
- * Every channel type, by its `type` value. Loading this map loads no optional peer: the email
- * channel loads nodemailer only when one is created.
+ * Every channel type, by its `type` value: one line per type. The `notifications` option's
+ * `type` must be one of these keys. Loading it loads no optional peer: the email channel loads
+ * nodemailer only when one is created.
  * @internal
  */
-export const NOTIFICATION_CHANNEL_TYPES: ReadonlyMap<string, NotificationChannelType> = new Map([
-  [slackChannelType.type, slackChannelType],
-  [discordChannelType.type, discordChannelType],
-  [teamsChannelType.type, teamsChannelType],
-  [ntfyChannelType.type, ntfyChannelType],
-  [emailChannelType.type, emailChannelType],
-]);
+export const NOTIFICATION_CHANNEL_TYPES: Readonly<Record<string, NotificationChannelType>> = {
+  slack: slackChannelType,
+  discord: discordChannelType,
+  teams: teamsChannelType,
+  ntfy: ntfyChannelType,
+  email: emailChannelType,
+};
