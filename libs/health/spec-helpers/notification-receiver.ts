@@ -1,4 +1,9 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HealthNotification } from '../src/notifications/notification.types';
 
@@ -25,27 +30,25 @@ export interface ReceiverAnswer {
 export class NotificationReceiver {
   readonly requests: ReceivedRequest[] = [];
   answer: ReceiverAnswer = { status: 200, body: 'ok' };
-  private constructor(private readonly server: Server) {}
+  private readonly server: Server = createServer((request, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      this.requests.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const { status, headers, body } = this.answer;
+      response.writeHead(status, headers);
+      response.end(body ?? '');
+    });
+  });
 
   static async start(): Promise<NotificationReceiver> {
-    let receiver: NotificationReceiver | undefined;
-    const server = createServer((request, response: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        receiver!.requests.push({
-          method: request.method ?? '',
-          url: request.url ?? '',
-          headers: request.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        });
-        const { status, headers, body } = receiver!.answer;
-        response.writeHead(status, headers);
-        response.end(body ?? '');
-      });
-    });
-    receiver = new NotificationReceiver(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const receiver = new NotificationReceiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
 
@@ -84,7 +87,9 @@ export async function refusedPort(): Promise<number> {
  * A notification with one event of each transition (`database` down, `cache` degraded, group
  * `readiness` recovered); messages hold markup of every format (`<b>`, `*`, `&`, `@everyone`).
  */
-export function sampleNotification(overrides: Partial<HealthNotification> = {}): HealthNotification {
+export function sampleNotification(
+  overrides: Partial<HealthNotification> = {},
+): HealthNotification {
   return {
     version: 1,
     id: '6f1c1e9e-4a8e-4f7e-9d0e-2b3c4d5e6f70',

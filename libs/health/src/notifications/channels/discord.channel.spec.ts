@@ -85,7 +85,10 @@ describe('discord channel', () => {
   });
 
   it('colours by the worst current status and leaves username out unless set', async () => {
-    const channel = discordChannelType.create({ type: 'discord', url: receiver.url('/w') }, CONTEXT);
+    const channel = discordChannelType.create(
+      { type: 'discord', url: receiver.url('/w') },
+      CONTEXT,
+    );
     const recovered = sampleNotification();
     await channel.deliver(
       { ...recovered, status: 'up', events: [recovered.events[2]] },
@@ -99,7 +102,10 @@ describe('discord channel', () => {
   });
 
   it('keeps within 25 fields and 6000 characters, summarising the rest', async () => {
-    const channel = discordChannelType.create({ type: 'discord', url: receiver.url('/w') }, CONTEXT);
+    const channel = discordChannelType.create(
+      { type: 'discord', url: receiver.url('/w') },
+      CONTEXT,
+    );
     await channel.deliver(manyEventsNotification(40, 10), AbortSignal.timeout(30_000));
     let embed = checkDiscordShape(receiver.lastJson());
     expect(embed.fields).toHaveLength(DISCORD_LIMITS.fields);
@@ -123,10 +129,17 @@ describe('discord channel', () => {
     it('names a bad username and a missing URL', () => {
       expect(discordChannelType.validate({ type: 'discord', username: '' }, prefix)).toEqual([
         expect.objectContaining({ option: `${prefix}.url` }),
-        { option: `${prefix}.username`, value: '', allowed: 'must be a string of 1 to 80 characters' },
+        {
+          option: `${prefix}.username`,
+          value: '',
+          allowed: 'must be a string of 1 to 80 characters',
+        },
       ]);
       expect(
-        discordChannelType.validate({ type: 'discord', url: 'https://discord.com/api/webhooks/1/t' }, prefix),
+        discordChannelType.validate(
+          { type: 'discord', url: 'https://discord.com/api/webhooks/1/t' },
+          prefix,
+        ),
       ).toEqual([]);
     });
   });

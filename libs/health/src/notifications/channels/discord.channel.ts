@@ -102,7 +102,10 @@ function eventField(event: HealthNotificationEvent): DiscordField {
       `${TRANSITION_EMOJI[event.transition]} ${eventHeadline(event)}`,
       DISCORD_LIMITS.fieldNameChars,
     ),
-    value: truncate(lines.map(escapeDiscord).join('\n') || '\u200b', DISCORD_LIMITS.fieldValueChars),
+    value: truncate(
+      lines.map(escapeDiscord).join('\n') || '\u200b',
+      DISCORD_LIMITS.fieldValueChars,
+    ),
     inline: false,
   };
 }
@@ -134,7 +137,8 @@ export function discordMessage(
     const field = eventField(event);
     const isLast = index === events.length - 1;
     const room = isLast
-      ? fields.length < DISCORD_LIMITS.fields && used + fieldChars(field) <= DISCORD_LIMITS.totalChars
+      ? fields.length < DISCORD_LIMITS.fields &&
+        used + fieldChars(field) <= DISCORD_LIMITS.totalChars
       : fields.length < DISCORD_LIMITS.fields - 1 &&
         used + fieldChars(field) + summaryReserve <= DISCORD_LIMITS.totalChars;
     if (!room) break;
@@ -144,7 +148,10 @@ export function discordMessage(
   const rest = events.slice(fields.length);
   if (rest.length > 0) {
     fields.push({
-      name: truncate(`…and ${rest.length} more (${transitionCounts(rest)})`, DISCORD_LIMITS.fieldNameChars),
+      name: truncate(
+        `…and ${rest.length} more (${transitionCounts(rest)})`,
+        DISCORD_LIMITS.fieldNameChars,
+      ),
       value: truncate(
         escapeDiscord(rest.map((e) => `${e.name} (${e.transition})`).join(', ')),
         DISCORD_LIMITS.fieldValueChars,

@@ -23,7 +23,8 @@ class SmtpReceiver {
     logger: false,
     onAuth: (auth, _session, callback) => {
       this.logins.push(auth);
-      if (auth.username === 'health' && auth.password === PASSWORD) return callback(null, { user: 'health' });
+      if (auth.username === 'health' && auth.password === PASSWORD)
+        return callback(null, { user: 'health' });
       const error = Object.assign(new Error('Authentication failed'), { responseCode: 535 });
       return callback(error);
     },
@@ -78,12 +79,17 @@ describe('email channel', () => {
   const channels: NotificationChannel[] = [];
   beforeAll(() => receiver.start());
   afterAll(async () => {
-    await Promise.all(channels.map((c) => c.close?.()));
+    await Promise.all(channels.map((c) => c.close?.() ?? Promise.resolve()));
     await receiver.stop();
   });
 
   function channel(options: Record<string, unknown>): NotificationChannel {
-    const raw = { type: 'email', from: 'Health <health@example.com>', to: 'ops@example.com', ...options };
+    const raw = {
+      type: 'email',
+      from: 'Health <health@example.com>',
+      to: 'ops@example.com',
+      ...options,
+    };
     expect(emailChannelType.validate(raw, 'notifications.channels[0]')).toEqual([]);
     const made = emailChannelType.create(raw, CONTEXT);
     channels.push(made);
@@ -117,7 +123,9 @@ describe('email channel', () => {
       ].join('\n'),
     );
     const html = mail.html as string;
-    expect(html).toContain('connect ECONNREFUSED &lt;b&gt;127.0.0.1&lt;/b&gt; &amp; *retry* @everyone');
+    expect(html).toContain(
+      'connect ECONNREFUSED &lt;b&gt;127.0.0.1&lt;/b&gt; &amp; *retry* @everyone',
+    );
     expect(html).toContain('latency 950 ms &gt; 500 ms');
     expect(html).not.toContain('<b>');
     expect(html).toContain('<h2 style="color:#d93025">orders-api: 3 health changes');
@@ -142,7 +150,9 @@ describe('email channel', () => {
     const unknown = await deliveryError(channel({ smtp, to: '550@example.com' }));
     expect(unknown).toMatchObject({ retryable: false, statusCode: 550 });
     for (const error of [busy, unknown]) {
-      expect(error.message).toMatch(new RegExp(`^smtp://127\\.0\\.0\\.1:${receiver.port} answered SMTP 5?4?50`));
+      expect(error.message).toMatch(
+        new RegExp(`^smtp://127\\.0\\.0\\.1:${receiver.port} answered SMTP 5?4?50`),
+      );
       expect(`${error.message}${error.stack ?? ''}`).not.toContain(PASSWORD);
       expect(`${error.message}`).not.toContain('health:');
     }
@@ -150,7 +160,13 @@ describe('email channel', () => {
 
   it('refused credentials (535) are final and the error names neither user nor password', async () => {
     const error = await deliveryError(
-      channel({ smtp: { host: '127.0.0.1', port: receiver.port, auth: { user: 'health', pass: `${PASSWORD}x` } } }),
+      channel({
+        smtp: {
+          host: '127.0.0.1',
+          port: receiver.port,
+          auth: { user: 'health', pass: `${PASSWORD}x` },
+        },
+      }),
     );
     expect(error).toMatchObject({ retryable: false, statusCode: 535 });
     expect(error.message).not.toContain(PASSWORD);
@@ -158,13 +174,19 @@ describe('email channel', () => {
 
   it('a refused connection is retryable', async () => {
     const port = await refusedPort();
-    const error = await deliveryError(channel({ smtp: `smtp://health:${PASSWORD}@127.0.0.1:${port}` }));
+    const error = await deliveryError(
+      channel({ smtp: `smtp://health:${PASSWORD}@127.0.0.1:${port}` }),
+    );
     expect(error).toMatchObject({ retryable: true, statusCode: undefined });
-    expect(error.message).toMatch(new RegExp(`^sending through smtp://127\\.0\\.0\\.1:${port} failed: E[A-Z]+$`));
+    expect(error.message).toMatch(
+      new RegExp(`^sending through smtp://127\\.0\\.0\\.1:${port} failed: E[A-Z]+$`),
+    );
   });
 
   it('escapes HTML', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
+    );
   });
 
   describe('options', () => {

@@ -163,7 +163,10 @@ class SmtpSchema {
   @IsOptional()
   @ValidateBy({
     name: 'isBooleanFlag',
-    validator: { validate: (v) => typeof v === 'boolean', defaultMessage: () => 'must be a boolean' },
+    validator: {
+      validate: (v) => typeof v === 'boolean',
+      defaultMessage: () => 'must be a boolean',
+    },
   })
   secure?: boolean;
 
@@ -332,7 +335,10 @@ export const emailChannelType: NotificationChannelType = {
           throw smtpDeliveryError(error, target, signal);
         }
       },
-      close: async () => transport.close(),
+      close() {
+        transport.close();
+        return Promise.resolve();
+      },
     };
   },
 };

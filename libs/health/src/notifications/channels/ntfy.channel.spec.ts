@@ -22,7 +22,10 @@ describe('ntfy channel', () => {
   afterAll(() => receiver.stop());
 
   it('POSTs plain text to the topic with Title, Priority and Tags headers', async () => {
-    const channel = ntfyChannelType.create({ type: 'ntfy', url: receiver.url('/orders-alerts') }, CONTEXT);
+    const channel = ntfyChannelType.create(
+      { type: 'ntfy', url: receiver.url('/orders-alerts') },
+      CONTEXT,
+    );
     await channel.deliver(sampleNotification(), AbortSignal.timeout(30_000));
 
     const request = receiver.requests.at(-1)!;
@@ -53,7 +56,10 @@ describe('ntfy channel', () => {
     await channel.deliver(sampleNotification({ status: 'degraded' }), AbortSignal.timeout(30_000));
     expect(receiver.requests.at(-1)!.headers).toMatchObject({ priority: '4', tags: 'warning' });
     await channel.deliver(sampleNotification({ status: 'up' }), AbortSignal.timeout(30_000));
-    expect(receiver.requests.at(-1)!.headers).toMatchObject({ priority: '3', tags: 'white_check_mark' });
+    expect(receiver.requests.at(-1)!.headers).toMatchObject({
+      priority: '3',
+      tags: 'white_check_mark',
+    });
   });
 
   it('sends a bearer token or Basic credentials', async () => {
@@ -75,7 +81,9 @@ describe('ntfy channel', () => {
     await channel.deliver({ ...many, service: 'zähler-✓' }, AbortSignal.timeout(30_000));
     const request = receiver.requests.at(-1)!;
     expect(request.headers.title).toMatch(/^=\?UTF-8\?B\?/);
-    expect(decodeHeader(request.headers.title as string)).toBe('zähler-✓: 10 health changes (10 down)');
+    expect(decodeHeader(request.headers.title as string)).toBe(
+      'zähler-✓: 10 health changes (10 down)',
+    );
     expect(Buffer.byteLength(request.body)).toBeLessThanOrEqual(4096);
     expect(request.body.endsWith('…')).toBe(true);
     expect(ntfyHeaderValue('a\r\nb')).toBe('a b');
@@ -93,20 +101,34 @@ describe('ntfy channel', () => {
           prefix,
         ),
       ).toEqual([expect.objectContaining({ option: `${prefix}.token`, value: '[redacted]' })]);
-      expect(ntfyChannelType.validate({ type: 'ntfy', url: 'https://ntfy.sh/x', username: 'u' }, prefix)).toEqual([
-        expect.objectContaining({ option: `${prefix}.password` }),
-      ]);
       expect(
-        ntfyChannelType.validate({ type: 'ntfy', url: 'https://ntfy.sh/x', password: 'p\nq' }, prefix),
+        ntfyChannelType.validate({ type: 'ntfy', url: 'https://ntfy.sh/x', username: 'u' }, prefix),
+      ).toEqual([expect.objectContaining({ option: `${prefix}.password` })]);
+      expect(
+        ntfyChannelType.validate(
+          { type: 'ntfy', url: 'https://ntfy.sh/x', password: 'p\nq' },
+          prefix,
+        ),
       ).toEqual([
-        { option: `${prefix}.password`, value: '[redacted]', allowed: 'must be a non-empty string without line breaks' },
+        {
+          option: `${prefix}.password`,
+          value: '[redacted]',
+          allowed: 'must be a non-empty string without line breaks',
+        },
         expect.objectContaining({ option: `${prefix}.username` }),
       ]);
       expect(
-        ntfyChannelType.validate({ type: 'ntfy', url: 'https://ntfy.example.com/alerts', token: 'tk_1' }, prefix),
+        ntfyChannelType.validate(
+          { type: 'ntfy', url: 'https://ntfy.example.com/alerts', token: 'tk_1' },
+          prefix,
+        ),
       ).toEqual([]);
     });
   });
 });
 
-describeHttpChannelFailures(ntfyChannelType, (url, secret) => ({ type: 'ntfy', url, token: secret }));
+describeHttpChannelFailures(ntfyChannelType, (url, secret) => ({
+  type: 'ntfy',
+  url,
+  token: secret,
+}));

@@ -59,7 +59,8 @@ export const NTFY_TAGS: Readonly<Record<HealthStatus, string>> = {
 /** ntfy's default message size limit, in bytes. @internal */
 export const NTFY_MAX_BODY_BYTES = 4096;
 
-const TOPIC_URL_RULE = 'must be an absolute http:// or https:// URL of an ntfy topic (https://ntfy.sh/<topic>)';
+const TOPIC_URL_RULE =
+  'must be an absolute http:// or https:// URL of an ntfy topic (https://ntfy.sh/<topic>)';
 const SECRET_RULE = 'must be a non-empty string without line breaks';
 
 class NtfyOptionsSchema {
@@ -116,7 +117,6 @@ function validateNtfy(raw: Readonly<Record<string, unknown>>, prefix: string): O
 /** A header value as ntfy reads it: one line; RFC 2047 `B` encoding for non-ASCII text. @internal */
 export function ntfyHeaderValue(text: string): string {
   const line = text.replace(/[\r\n]+/g, ' ');
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(line)) return line;
   return `=?UTF-8?B?${Buffer.from(line, 'utf8').toString('base64')}?=`;
 }

@@ -58,7 +58,13 @@ describe('slack channel', () => {
     expect(request.headers['content-type']).toBe('application/json; charset=utf-8');
     const body = receiver.lastJson();
     const blocks = checkSlackShape(body);
-    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
+    expect(blocks.map((b) => b.type)).toEqual([
+      'header',
+      'section',
+      'section',
+      'section',
+      'context',
+    ]);
     expect(body.text).toBe('orders-api: 3 health changes (1 down, 1 degraded, 1 recovered)');
     expect(blocks[0].text!.text).toBe(body.text);
     expect(blocks[1].text!.text).toBe(
@@ -94,7 +100,9 @@ describe('slack channel', () => {
   });
 
   it('escapes mrkdwn control characters', () => {
-    expect(escapeSlack('<!channel> & <http://x|y>')).toBe('&lt;!channel&gt; &amp; &lt;http://x|y&gt;');
+    expect(escapeSlack('<!channel> & <http://x|y>')).toBe(
+      '&lt;!channel&gt; &amp; &lt;http://x|y&gt;',
+    );
   });
 
   describe('options', () => {
@@ -102,20 +110,35 @@ describe('slack channel', () => {
     it('accepts a URL and ignores the keys every channel shares', () => {
       expect(
         slackChannelType.validate(
-          { type: 'slack', name: 'ops', url: 'https://hooks.slack.com/services/T/B/x', transitions: ['down'] },
+          {
+            type: 'slack',
+            name: 'ops',
+            url: 'https://hooks.slack.com/services/T/B/x',
+            transitions: ['down'],
+          },
           prefix,
         ),
       ).toEqual([]);
     });
     it('names a missing or bad URL and unknown keys, never showing the URL', () => {
       expect(slackChannelType.validate({ type: 'slack' }, prefix)).toEqual([
-        expect.objectContaining({ option: `${prefix}.url`, allowed: expect.stringContaining('required') }),
+        expect.objectContaining({
+          option: `${prefix}.url`,
+          allowed: expect.stringContaining('required'),
+        }),
       ]);
       expect(
-        slackChannelType.validate({ type: 'slack', url: 'ftp://h/T/secret', channel: '#ops' }, prefix),
+        slackChannelType.validate(
+          { type: 'slack', url: 'ftp://h/T/secret', channel: '#ops' },
+          prefix,
+        ),
       ).toEqual([
         { option: `${prefix}.channel`, value: '[redacted]', allowed: 'no such option' },
-        { option: `${prefix}.url`, value: '[redacted]', allowed: 'must be an absolute http:// or https:// URL' },
+        {
+          option: `${prefix}.url`,
+          value: '[redacted]',
+          allowed: 'must be an absolute http:// or https:// URL',
+        },
       ]);
     });
   });

@@ -84,7 +84,9 @@ describe('teams channel', () => {
     await channel.deliver(manyEventsNotification(100, 3000), AbortSignal.timeout(30_000));
     const elements = checkTeamsShape(receiver.lastJson());
     expect(elements.filter((e) => e.text?.startsWith('🔴'))).toHaveLength(29);
-    expect(elements.at(-2)!.text).toMatch(/^…and 71 more \(71 down\): indicator-29, indicator-30,.*…$/);
+    expect(elements.at(-2)!.text).toMatch(
+      /^…and 71 more \(71 down\): indicator-29, indicator-30,.*…$/,
+    );
   });
 
   it('escapes the card markdown', () => {
@@ -93,7 +95,9 @@ describe('teams channel', () => {
   });
 
   it('validates its URL, naming the option and never showing it', () => {
-    expect(teamsChannelType.validate({ type: 'teams', url: 'not a url' }, 'notifications.channels[3]')).toEqual([
+    expect(
+      teamsChannelType.validate({ type: 'teams', url: 'not a url' }, 'notifications.channels[3]'),
+    ).toEqual([
       {
         option: 'notifications.channels[3].url',
         value: '[redacted]',
