@@ -148,3 +148,14 @@ export function manyEventsNotification(count: number, messageChars = 2000): Heal
     })),
   };
 }
+
+/** {@link sampleNotification} as the plain-text channels (ntfy, email's text part) render it. */
+export const SAMPLE_PLAIN_TEXT = [
+  'database is down (was up for 5m 3s)',
+  '  connect ECONNREFUSED <b>127.0.0.1</b> & *retry* @everyone',
+  'cache is degraded (was up)',
+  '  latency 950 ms > 500 ms',
+  'group readiness recovered (was down for 45s)',
+  '',
+  'service orders-api · instance orders-api-7d9f-x2 · 2026-12-06T19:00:02.000Z',
+].join('\n');

@@ -56,12 +56,19 @@ export function isWebhookUrl(value: unknown): value is string {
   }
 }
 
-/** class-validator rule: {@link isWebhookUrl}. @internal */
+/**
+ * class-validator rule: {@link isWebhookUrl}; `undefined` passes (pair it with `IsDefined`, whose
+ * message says the option is required).
+ * @internal
+ */
 export function IsWebhookUrl(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isWebhookUrl',
-      validator: { validate: isWebhookUrl, defaultMessage: () => WEBHOOK_URL_RULE },
+      validator: {
+        validate: (value) => value === undefined || isWebhookUrl(value),
+        defaultMessage: () => WEBHOOK_URL_RULE,
+      },
     },
     options,
   );

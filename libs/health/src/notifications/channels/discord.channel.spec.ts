@@ -128,11 +128,15 @@ describe('discord channel', () => {
     const prefix = 'notifications.channels[1]';
     it('names a bad username and a missing URL', () => {
       expect(discordChannelType.validate({ type: 'discord', username: '' }, prefix)).toEqual([
-        expect.objectContaining({ option: `${prefix}.url` }),
         {
           option: `${prefix}.username`,
           value: '',
           allowed: 'must be a string of 1 to 80 characters',
+        },
+        {
+          option: `${prefix}.url`,
+          value: '[redacted]',
+          allowed: 'is required: must be an absolute http:// or https:// URL',
         },
       ]);
       expect(

@@ -1,17 +1,5 @@
-import { IsDefined, IsOptional, IsString, Matches } from 'class-validator';
-import { redactUrl, sendHttpNotification } from '../notification-http';
-import type {
-  HealthNotification,
-  HealthNotificationEvent,
-  NotificationChannel,
-  NotificationChannelType,
-} from '../notification.types';
-import {
-  channelName,
-  IsWebhookUrl,
-  validateChannelOptions,
-  WEBHOOK_URL_RULE,
-} from './channel-options';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import type { HealthNotification, HealthNotificationEvent } from '../notification.types';
 import {
   eventDetail,
   eventHeadline,
@@ -21,6 +9,7 @@ import {
   TRANSITION_EMOJI,
   truncate,
 } from './channel-text';
+import { jsonWebhookChannelType, WebhookUrlOptionsSchema } from './json-webhook-channel';
 
 /**
  * A Discord channel (`type: 'discord'`): posts one embed to a Discord webhook.
@@ -68,11 +57,7 @@ export const DISCORD_LIMITS = {
 
 const USERNAME_RULE = 'must be a string of 1 to 80 characters';
 
-class DiscordOptionsSchema {
-  @IsDefined({ message: `is required: ${WEBHOOK_URL_RULE}` })
-  @IsWebhookUrl()
-  url!: string;
-
+class DiscordOptionsSchema extends WebhookUrlOptionsSchema {
   @IsOptional()
   @IsString({ message: USERNAME_RULE })
   @Matches(/^[^\r\n]{1,80}$/u, { message: USERNAME_RULE })
@@ -176,25 +161,8 @@ export function discordMessage(
 }
 
 /** The `discord` channel type: see {@link DiscordChannelOptions}. @internal */
-export const discordChannelType: NotificationChannelType = {
-  type: 'discord',
-  validate: (raw, prefix) => validateChannelOptions(DiscordOptionsSchema, raw, prefix, ['url']),
-  create(raw): NotificationChannel {
-    const url = new URL(raw.url as string);
-    const username = typeof raw.username === 'string' ? raw.username : undefined;
-    return {
-      type: 'discord',
-      name: channelName(raw, 'discord'),
-      target: redactUrl(url),
-      deliver: (notification, signal) =>
-        sendHttpNotification(
-          {
-            url,
-            headers: { 'content-type': 'application/json; charset=utf-8' },
-            body: JSON.stringify(discordMessage(notification, username)),
-          },
-          signal,
-        ),
-    };
-  },
-};
+export const discordChannelType = jsonWebhookChannelType(
+  'discord',
+  DiscordOptionsSchema,
+  (n, raw) => discordMessage(n, typeof raw.username === 'string' ? raw.username : undefined),
+);

@@ -1,7 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAuthentication } from 'smtp-server';
-import { refusedPort, sampleNotification } from '../../../spec-helpers/notification-receiver';
+import {
+  refusedPort,
+  SAMPLE_PLAIN_TEXT,
+  sampleNotification,
+} from '../../../spec-helpers/notification-receiver';
 import { NotificationDeliveryError, type NotificationChannel } from '../notification.types';
 import { emailChannelType, escapeHtml } from './email.channel';
 
@@ -111,17 +115,7 @@ describe('email channel', () => {
     expect(mail.subject).toBe(
       '[health] orders-api: 3 health changes (1 down, 1 degraded, 1 recovered)',
     );
-    expect(mail.text?.trim()).toBe(
-      [
-        'database is down (was up for 5m 3s)',
-        '  connect ECONNREFUSED <b>127.0.0.1</b> & *retry* @everyone',
-        'cache is degraded (was up)',
-        '  latency 950 ms > 500 ms',
-        'group readiness recovered (was down for 45s)',
-        '',
-        'service orders-api · instance orders-api-7d9f-x2 · 2026-12-06T19:00:02.000Z',
-      ].join('\n'),
-    );
+    expect(mail.text?.trim()).toBe(SAMPLE_PLAIN_TEXT);
     const html = mail.html as string;
     expect(html).toContain(
       'connect ECONNREFUSED &lt;b&gt;127.0.0.1&lt;/b&gt; &amp; *retry* @everyone',

@@ -1,17 +1,4 @@
-import { IsDefined } from 'class-validator';
-import { redactUrl, sendHttpNotification } from '../notification-http';
-import type {
-  HealthNotification,
-  HealthNotificationEvent,
-  NotificationChannel,
-  NotificationChannelType,
-} from '../notification.types';
-import {
-  channelName,
-  IsWebhookUrl,
-  validateChannelOptions,
-  WEBHOOK_URL_RULE,
-} from './channel-options';
+import type { HealthNotification, HealthNotificationEvent } from '../notification.types';
 import {
   eventDetail,
   eventHeadline,
@@ -21,6 +8,7 @@ import {
   TRANSITION_EMOJI,
   truncate,
 } from './channel-text';
+import { jsonWebhookChannelType, WebhookUrlOptionsSchema } from './json-webhook-channel';
 
 /**
  * A Slack channel (`type: 'slack'`): posts a Block Kit message to a Slack incoming webhook.
@@ -56,12 +44,6 @@ export const SLACK_LIMITS = {
 
 /** The header and the context around the event sections, and one summary section. */
 const EVENT_SECTIONS = SLACK_LIMITS.blocks - 3;
-
-class SlackOptionsSchema {
-  @IsDefined({ message: `is required: ${WEBHOOK_URL_RULE}` })
-  @IsWebhookUrl()
-  url!: string;
-}
 
 /** Escapes Slack mrkdwn's control characters (Slack's "Escaping text" guide). @internal */
 export function escapeSlack(text: string): string {
@@ -118,24 +100,6 @@ export function slackMessage(notification: HealthNotification): Record<string, u
 }
 
 /** The `slack` channel type: see {@link SlackChannelOptions}. @internal */
-export const slackChannelType: NotificationChannelType = {
-  type: 'slack',
-  validate: (raw, prefix) => validateChannelOptions(SlackOptionsSchema, raw, prefix, ['url']),
-  create(raw): NotificationChannel {
-    const url = new URL(raw.url as string);
-    return {
-      type: 'slack',
-      name: channelName(raw, 'slack'),
-      target: redactUrl(url),
-      deliver: (notification, signal) =>
-        sendHttpNotification(
-          {
-            url,
-            headers: { 'content-type': 'application/json; charset=utf-8' },
-            body: JSON.stringify(slackMessage(notification)),
-          },
-          signal,
-        ),
-    };
-  },
-};
+export const slackChannelType = jsonWebhookChannelType('slack', WebhookUrlOptionsSchema, (n) =>
+  slackMessage(n),
+);

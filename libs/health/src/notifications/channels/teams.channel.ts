@@ -1,18 +1,5 @@
-import { IsDefined } from 'class-validator';
 import type { HealthStatus } from '../../check';
-import { redactUrl, sendHttpNotification } from '../notification-http';
-import type {
-  HealthNotification,
-  HealthNotificationEvent,
-  NotificationChannel,
-  NotificationChannelType,
-} from '../notification.types';
-import {
-  channelName,
-  IsWebhookUrl,
-  validateChannelOptions,
-  WEBHOOK_URL_RULE,
-} from './channel-options';
+import type { HealthNotification, HealthNotificationEvent } from '../notification.types';
 import {
   eventDetail,
   eventHeadline,
@@ -21,6 +8,7 @@ import {
   TRANSITION_EMOJI,
   truncate,
 } from './channel-text';
+import { jsonWebhookChannelType, WebhookUrlOptionsSchema } from './json-webhook-channel';
 
 /**
  * A Microsoft Teams channel (`type: 'teams'`): posts an Adaptive Card to a Teams Workflows
@@ -62,12 +50,6 @@ const TITLE_COLOUR: Readonly<Record<HealthStatus, string>> = {
   degraded: 'Warning',
   up: 'Good',
 };
-
-class TeamsOptionsSchema {
-  @IsDefined({ message: `is required: ${WEBHOOK_URL_RULE}` })
-  @IsWebhookUrl()
-  url!: string;
-}
 
 /**
  * Escapes the markdown an Adaptive Card's `TextBlock` reads with CommonMark backslash escapes:
@@ -164,24 +146,6 @@ export function teamsMessage(notification: HealthNotification): Record<string, u
 }
 
 /** The `teams` channel type: see {@link TeamsChannelOptions}. @internal */
-export const teamsChannelType: NotificationChannelType = {
-  type: 'teams',
-  validate: (raw, prefix) => validateChannelOptions(TeamsOptionsSchema, raw, prefix, ['url']),
-  create(raw): NotificationChannel {
-    const url = new URL(raw.url as string);
-    return {
-      type: 'teams',
-      name: channelName(raw, 'teams'),
-      target: redactUrl(url),
-      deliver: (notification, signal) =>
-        sendHttpNotification(
-          {
-            url,
-            headers: { 'content-type': 'application/json; charset=utf-8' },
-            body: JSON.stringify(teamsMessage(notification)),
-          },
-          signal,
-        ),
-    };
-  },
-};
+export const teamsChannelType = jsonWebhookChannelType('teams', WebhookUrlOptionsSchema, (n) =>
+  teamsMessage(n),
+);
