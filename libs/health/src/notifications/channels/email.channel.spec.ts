@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAuthentication } from 'smtp-server';
+import { BlackHoleServer, waitFor } from '../../../spec-helpers/faults';
 import {
   refusedPort,
   SAMPLE_PLAIN_TEXT,
@@ -175,6 +176,29 @@ describe('email channel', () => {
     expect(error.message).toMatch(
       new RegExp(`^sending through smtp://127\\.0\\.0\\.1:${port} failed: E[A-Z]+$`),
     );
+  });
+
+  it('an SMTP server that never answers is given up at the signal, retryably, socket closed', async () => {
+    const hole = await BlackHoleServer.start(); // accepts, never sends the greeting
+    try {
+      const email = channel({ smtp: { host: '127.0.0.1', port: hole.port } });
+      const attempt = new AbortController(); // the pipeline's per-attempt deadline
+      const delivery = email.deliver(sampleNotification(), attempt.signal).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      await waitFor(() => hole.accepted === 1, 30_000);
+      attempt.abort();
+      const error = await delivery;
+      expect(error).toBeInstanceOf(NotificationDeliveryError);
+      expect(error).toMatchObject({
+        retryable: true,
+        message: `sending through smtp://127.0.0.1:${hole.port} failed: timed out or aborted`,
+      });
+      await waitFor(() => hole.open === 0, 30_000);
+    } finally {
+      await hole.close();
+    }
   });
 
   it('escapes HTML', () => {
