@@ -46,5 +46,5 @@ describe('nodemailer is optional', () => {
       },
       loaded: false,
     });
-  });
+  }, 60_000);
 });

@@ -11,6 +11,9 @@ import { NotificationDeliveryError, type NotificationChannel } from '../notifica
 import { emailChannelType, escapeHtml } from './email.channel';
 
 const CONTEXT = { service: 'orders-api', instance: 'orders-api-7d9f-x2' };
+// Each test talks SMTP over loopback: seconds at most, on a loaded machine.
+jest.setTimeout(60_000);
+
 const PASSWORD = 'Pa55-w0rd-9c8b7a';
 
 /**
