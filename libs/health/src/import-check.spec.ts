@@ -30,6 +30,7 @@ const OPTIONAL_PEERS = [
   '@nestjs/microservices',
   '@grpc/grpc-js',
   'grpc-health-check',
+  'nodemailer',
 ];
 
 /** A module loader hook that throws when anything requires an optional peer. */

@@ -245,3 +245,11 @@ export {
   type TerminusIndicatorOptions,
   type TerminusIndicatorResult,
 } from './indicators';
+export type {
+  SlackChannelOptions,
+  DiscordChannelOptions,
+  TeamsChannelOptions,
+  NtfyChannelOptions,
+  EmailChannelOptions,
+  EmailSmtpOptions,
+} from './notifications/channels';

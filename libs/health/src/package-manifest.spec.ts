@@ -27,6 +27,7 @@ const OPTIONAL_PEERS = [
   'nats',
   '@grpc/grpc-js',
   'grpc-health-check',
+  'nodemailer',
 ];
 
 function sourceFiles(): string[] {
