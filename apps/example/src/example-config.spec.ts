@@ -219,3 +219,23 @@ describe('NOTIFY_WEBHOOK_URL', () => {
     expect(load).not.toThrow(/T0KEN/);
   });
 });
+
+describe('NOTIFY_SLACK_URL', () => {
+  it('adds a slack channel beside the webhook, never echoing the URL', () => {
+    const slack = 'https://hooks.slack.com/services/T000/B000/XXXXSECRET';
+    const config = loadExampleConfig({
+      NOTIFY_SLACK_URL: slack,
+      NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/health',
+    });
+
+    expect(config.health.notifications).toEqual({
+      channels: [
+        { type: 'webhook', url: 'https://hooks.example.com/health' },
+        { type: 'slack', url: slack },
+      ],
+    });
+    const bad = () => loadExampleConfig({ NOTIFY_SLACK_URL: 'http://hooks/XXXXSECRET' });
+    expect(bad).toThrow('NOTIFY_SLACK_URL must be an https:// URL');
+    expect(bad).not.toThrow(/XXXXSECRET/);
+  });
+});

@@ -66,9 +66,15 @@ export interface ExampleConfig {
    */
   readonly notifyWebhook: ExampleWebhookOptions | undefined;
   /**
+   * `NOTIFY_SLACK_URL`: a Slack incoming-webhook URL (`https://hooks.slack.com/services/…`) told
+   * of every transition (a `slack` channel of the `notifications` option, Block Kit messages).
+   * Never echoed: the URL is the token. `undefined` when unset (the default).
+   */
+  readonly notifySlackUrl: string | undefined;
+  /**
    * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs}, `fleet`
    * from {@link fleet}, `grpc` from {@link grpcPort} and `notifications` from
-   * {@link notifyWebhook} (an override of `health` keeps them unless it sets them), the
+   * {@link notifyWebhook} and {@link notifySlackUrl} (an override of `health` keeps them unless it sets them), the
    * rest is not read from the environment (tests override it). By default: checks every 5 s
    * with a 1 s timeout, metrics on, and the built-in event-loop indicator in liveness.
    */
@@ -179,6 +185,13 @@ export function loadExampleConfig(
       undefined,
     ),
     notifyWebhook: undefined,
+    notifySlackUrl: read(
+      'NOTIFY_SLACK_URL',
+      urlWith(['https:']),
+      'must be an https:// URL',
+      undefined,
+      { secret: true },
+    ),
     // Prometheus metrics of the health state, in the module's own registry: GET /health/metrics.
     // Liveness checks the process itself: the built-in event-loop indicator (group liveness)
     // turns down only when the loop was blocked for seconds, what a restart cures.
@@ -216,25 +229,27 @@ export function loadExampleConfig(
     ...overrides,
   };
   const webhook = merged.notifyWebhook;
+  const channels: NonNullable<HealthModuleOptions['notifications']>['channels'] = [
+    ...(webhook === undefined
+      ? []
+      : [
+          {
+            type: 'webhook' as const,
+            url: webhook.url,
+            ...(webhook.secret === undefined ? {} : { secret: webhook.secret }),
+          },
+        ]),
+    ...(merged.notifySlackUrl === undefined
+      ? []
+      : [{ type: 'slack' as const, url: merged.notifySlackUrl }]),
+  ];
   return {
     ...merged,
     health: {
       shutdownDelayMs: merged.shutdownDelayMs,
       ...(merged.fleet === undefined ? {} : { fleet: merged.fleet }),
       ...(merged.grpcPort === undefined ? {} : { grpc: { port: merged.grpcPort } }),
-      ...(webhook === undefined
-        ? {}
-        : {
-            notifications: {
-              channels: [
-                {
-                  type: 'webhook',
-                  url: webhook.url,
-                  ...(webhook.secret === undefined ? {} : { secret: webhook.secret }),
-                },
-              ],
-            },
-          }),
+      ...(channels.length === 0 ? {} : { notifications: { channels } }),
       ...merged.health,
     },
   };
