@@ -19,10 +19,11 @@ import {
   type HealthModuleOptions,
   type ResolvedHealthModuleOptions,
 } from './health-module-options';
+import { HealthAnswers } from './answers/health-answers';
 import { HealthResponder } from './http/health-responder';
 import { HealthFormatter } from './formats/health-formatter';
 import { HealthFastPath } from './fast-path/health-fast-path';
-import { ProbeBodyCache } from './fast-path/probe-body.cache';
+import { ProbeBodyCache } from './answers/probe-body.cache';
 import { HealthDetailsPolicy } from './details/health-details.policy';
 import { HealthShutdown } from './shutdown/health-shutdown';
 import { HealthStreamService } from './stream/health-stream.service';
@@ -152,6 +153,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthTransitionLogger,
     HealthMetrics,
     HealthChangeHooks,
+    HealthAnswers,
     HealthResponder,
     HealthFormatter,
     HealthFastPath,

@@ -61,15 +61,13 @@ export {
   type HealthChangeHookFilter,
 } from './hooks';
 export { HEALTH_LOG_CONTEXT, type HealthLoggerOption } from './logging';
+export { HEALTH_ENDPOINT_METADATA, healthPrefixExclusions, isHealthEndpoint } from './http';
 export {
-  HEALTH_ENDPOINT_METADATA,
-  healthPrefixExclusions,
-  isHealthEndpoint,
   REASON_WITHHELD,
   type HealthProbeBody,
   type HealthDetailsBody,
   type HealthCheckDetails,
-} from './http';
+} from './answers';
 export {
   HealthDetailsPolicy,
   isLoopbackAddress,

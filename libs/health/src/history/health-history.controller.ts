@@ -13,7 +13,7 @@ import {
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthQueryPipe } from '../http/health-query.pipe';
-import { shownName } from '../http/health-response';
+import { shownName } from '../answers/health-response';
 import { HealthHistoryQuery } from './health-history.query';
 import { HealthHistory } from './health-history.service';
 import type {
