@@ -169,3 +169,22 @@ describe('HEALTH_FLEET', () => {
     ).toThrow(/INSTANCE_ID must be .*; HEALTH_FLEET_TIMEOUT_MS must be/);
   });
 });
+
+describe('HEALTH_PORT', () => {
+  it('is unset by default: no probe port', () => {
+    expect(loadExampleConfig({}).health).not.toHaveProperty('server');
+  });
+
+  it('serves the probe port on the port given', () => {
+    const config = loadExampleConfig({ HEALTH_PORT: '9000' });
+
+    expect(config.healthPort).toBe(9000);
+    expect(config.health.server).toEqual({ port: 9000 });
+  });
+
+  it('rejects anything but a port number, naming the variable', () => {
+    expect(() => loadExampleConfig({ HEALTH_PORT: '9000x' })).toThrow(
+      'HEALTH_PORT must be an integer from 0 to 65535 (got "9000x")',
+    );
+  });
+});

@@ -51,6 +51,12 @@ import {
   type HealthHistoryOptions,
   type ResolvedHistoryOptions,
 } from './history/health-history.options';
+import {
+  resolveProbeServerOptions,
+  validateProbeServerOptions,
+  type HealthProbeServerOptions,
+  type ResolvedProbeServerOptions,
+} from './servers/probe-server.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -312,6 +318,20 @@ export interface HealthModuleOptions {
    * @default false
    */
   fastPath?: boolean;
+  /**
+   * A probe port: a plain `node:http` server of the module's own, listening when the app boots
+   * and closed at shutdown after `shutdownDelayMs`, that answers the probes (`/<path>/live`,
+   * `/ready`, `/startup`, `/group/:name`, the per-check routes, `/livez`, `/readyz`,
+   * `/startupz`), `GET /<path>` and `GET /<path>/metrics` with the same bodies, headers, status
+   * codes, formats, details policy and query parameters as the app's routes, without the app's
+   * guards, interceptors, pipes or middleware. Works in an application context with no HTTP
+   * adapter (a worker). See {@link HealthProbeServerOptions}; `server.only` takes those routes
+   * off the app's port. Under `details: 'local'` only loopback callers see details: the kubelet
+   * probes through the pod IP.
+   * @default undefined (no probe port)
+   * @example `server: { port: 9000 }`
+   */
+  server?: HealthProbeServerOptions;
 }
 
 /**
@@ -383,6 +403,8 @@ export interface ResolvedHealthModuleOptions {
   readonly shutdownDelayMs: number;
   readonly format: ResolvedHealthFormat;
   readonly fastPath: boolean;
+  /** `undefined` without a probe port. */
+  readonly server: ResolvedProbeServerOptions | undefined;
 }
 
 /**
@@ -582,6 +604,7 @@ export function resolveHealthModuleOptions(
     shutdownDelayMs: options?.shutdownDelayMs ?? HEALTH_MODULE_DEFAULTS.shutdownDelayMs,
     format: resolveFormatOption(options?.format ?? HEALTH_MODULE_DEFAULTS.format),
     fastPath: options?.fastPath ?? HEALTH_MODULE_DEFAULTS.fastPath,
+    server: resolveProbeServerOptions(options?.server),
   };
 }
 
@@ -589,7 +612,7 @@ const INDICATORS_RULE =
   'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
 
 /**
- * Validates module options. `indicators`, `logger`, `metrics`, `fleet` and `history` are checked
+ * Validates module options. `indicators`, `logger`, `metrics`, `fleet`, `history` and `server` are checked
  * apart from the class-validator schema: they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
@@ -616,7 +639,10 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, fleet, history, ...rest } = raw as Record<string, unknown>;
+  const { indicators, logger, metrics, fleet, history, server, ...rest } = raw as Record<
+    string,
+    unknown
+  >;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
   const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
@@ -631,6 +657,8 @@ export function validateModuleOptions(raw: unknown): {
   problems.push(...fleetOption.problems);
   const historyOption = validateHistoryOptions(history);
   problems.push(...historyOption.problems);
+  const serverOption = validateProbeServerOptions(server);
+  problems.push(...serverOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
@@ -638,6 +666,7 @@ export function validateModuleOptions(raw: unknown): {
     ...(metricsOption.value === undefined ? {} : { metrics: metricsOption.value }),
     ...(fleetOption.value === undefined ? {} : { fleet: fleetOption.value }),
     ...(historyOption.value === undefined ? {} : { history: historyOption.value }),
+    ...(serverOption.value === undefined ? {} : { server: serverOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

@@ -37,6 +37,7 @@ import { FleetPublisher } from './fleet/fleet-publisher';
 import { FleetReader } from './fleet/fleet-reader';
 import { FleetStreamService } from './fleet/fleet-stream.service';
 import { HealthHistory } from './history/health-history.service';
+import { HealthProbeServer } from './servers/health-probe.server';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -167,6 +168,7 @@ function importsHealthModule(entry: unknown): boolean {
     FleetReader,
     FleetStreamService,
     HealthHistory,
+    HealthProbeServer,
   ],
   exports: [
     HealthRegistry,
@@ -175,6 +177,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthShutdown,
     HealthMetrics,
     HealthHistory,
+    HealthProbeServer,
   ],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {

@@ -126,6 +126,13 @@ export {
   type HealthCheckHistorySummary,
 } from './history';
 export {
+  HealthProbeServer,
+  HEALTH_PROBE_SERVER_DEFAULTS,
+  HEALTH_PROBE_SERVER_ROUTES,
+  type HealthProbeServerOptions,
+  type HealthProbeServerRoute,
+} from './servers';
+export {
   HealthModuleError,
   InvalidHealthModuleOptionsError,
   InvalidHealthIndicatorOptionsError,

@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import type { HealthAnswer, HealthCaller } from '../answers/health-answer';
@@ -7,7 +7,10 @@ import type { HealthDetailsQuery, HealthProbeQuery } from '../answers/health-pro
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import { HealthFastPath } from '../fast-path/health-fast-path';
-import { NO_QUERY } from './health-query.pipe';
+import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
+import type { ResolvedHealthModuleOptions } from '../health-module-options';
+import { servedOnProbePortOnly } from '../servers/probe-server.options';
+import { NO_QUERY } from '../answers/health-query.pipe';
 
 /** The query of a probe as the controllers receive it. @internal */
 export type ProbeQuery = HealthProbeQuery | typeof NO_QUERY;
@@ -49,6 +52,10 @@ export class HealthResponder implements OnApplicationBootstrap {
   private globalInterceptors = true;
   /** Per route: whether an interceptor of its controller or handler applies. */
   private readonly routeInterceptors = new WeakMap<HealthDetailsTarget, boolean>();
+  /** Whether `server.only` moved the probes to the probe port (`forRootAsync`: mapped, 404). */
+  private readonly probesMoved: boolean;
+  /** Whether `server.only` moved `GET /<path>` to the probe port. */
+  private readonly detailsMoved: boolean;
 
   constructor(
     private readonly answers: HealthAnswers,
@@ -56,7 +63,11 @@ export class HealthResponder implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
     private readonly fastPath: HealthFastPath,
     private readonly appConfig: ApplicationConfig,
-  ) {}
+    @Inject(HEALTH_RESOLVED_OPTIONS) options: ResolvedHealthModuleOptions,
+  ) {
+    this.probesMoved = servedOnProbePortOnly(options.server, 'probes');
+    this.detailsMoved = servedOnProbePortOnly(options.server, 'details');
+  }
 
   /**
    * Reads the app's global interceptors once its routes exist: Nest gives each route the global
@@ -70,6 +81,7 @@ export class HealthResponder implements OnApplicationBootstrap {
 
   /** Answers a probe of one group; 404 for an unknown group. */
   probe(group: string, query: ProbeQuery, call: HealthCall): ProbeAnswer | Promise<ProbeAnswer> {
+    if (this.probesMoved) notMapped(call.request);
     const caller = this.callerOf(call);
     if (query === NO_QUERY && this.answers.isPlain(group, caller)) {
       this.fastPath.learn(call.request, group);
@@ -86,6 +98,7 @@ export class HealthResponder implements OnApplicationBootstrap {
     query: ProbeQuery,
     call: HealthCall,
   ): ProbeAnswer | Promise<ProbeAnswer> {
+    if (this.probesMoved) notMapped(call.request);
     const answer = this.answers.probeCheck(group, check, probeQuery(query), this.callerOf(call));
     return this.send(answer, call);
   }
@@ -95,6 +108,7 @@ export class HealthResponder implements OnApplicationBootstrap {
    * 503 when down).
    */
   details(query: DetailsQuery, call: HealthCall): ProbeAnswer | Promise<ProbeAnswer> {
+    if (this.detailsMoved) notMapped(call.request);
     const detailsQuery = query === NO_QUERY ? undefined : (query as HealthDetailsQuery);
     return this.send(this.answers.details(detailsQuery, this.callerOf(call)), call);
   }
@@ -138,5 +152,21 @@ export class HealthResponder implements OnApplicationBootstrap {
 }
 
 function probeQuery(query: ProbeQuery): HealthProbeQuery | undefined {
-  return query === NO_QUERY ? undefined : (query);
+  return query === NO_QUERY ? undefined : query;
+}
+
+/**
+ * Answers as Nest answers a route it does not map (`404 Cannot GET /health/ready`): the route
+ * is served on the probe port only (`server.only`, with `forRootAsync`).
+ *
+ * @throws NotFoundException always.
+ */
+function notMapped(request: unknown): never {
+  const { method, originalUrl, url, raw } = request as {
+    method?: string;
+    originalUrl?: string;
+    url?: string;
+    raw?: { url?: string };
+  };
+  throw new NotFoundException(`Cannot ${method ?? 'GET'} ${originalUrl ?? raw?.url ?? url ?? ''}`);
 }

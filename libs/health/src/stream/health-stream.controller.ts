@@ -13,7 +13,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthStateStore } from '../engine/health-state.store';
-import { HealthQueryPipe } from '../http/health-query.pipe';
+import { HealthQueryPipe } from '../answers/health-query.pipe';
 import { HealthStreamQuery } from './health-stream.query';
 import { HealthStreamService } from './health-stream.service';
 import { takeOverResponse } from './stream-response';

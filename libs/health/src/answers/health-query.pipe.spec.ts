@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { HealthDetailsQuery, HealthProbeQuery } from '../answers/health-probe.query';
+import { HealthDetailsQuery, HealthProbeQuery } from './health-probe.query';
 import { HealthQueryPipe, NO_QUERY } from './health-query.pipe';
 
 const METADATA: ArgumentMetadata = { type: 'query', metatype: Object, data: undefined };
