@@ -127,9 +127,7 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
   /** The port it listens on (useful with `port: 0`); `undefined` when it does not listen. */
   get port(): number | undefined {
     const address = this.server?.address();
-    return address !== null && typeof address === 'object'
-      ? (address).port
-      : undefined;
+    return address !== null && typeof address === 'object' ? address.port : undefined;
   }
 
   /**
@@ -141,24 +139,20 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     const settings = this.settings;
     if (!settings || this.server) return;
     const server = createServer(
-      { maxHeaderSize: settings.maxHeaderSizeBytes },
+      {
+        maxHeaderSize: settings.maxHeaderSizeBytes,
+        // How often Node checks headersTimeout and requestTimeout (default 30 s, which would let
+        // a slow client hold a socket that long whatever the timeouts say).
+        connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs),
+      },
       (request, response) => this.answer(request, response),
     );
     server.headersTimeout = settings.headersTimeoutMs;
     server.requestTimeout = settings.requestTimeoutMs;
     server.keepAliveTimeout = settings.keepAliveTimeoutMs;
     server.maxRequestsPerSocket = settings.maxRequestsPerSocket;
-    server.on('clientError', (error, socket) => {
-      // Malformed requests, header floods, timeouts: Node's answer (400, 408, 431), then close.
-      if (socket.writable && !socket.writableEnded) {
-        const code = (error as { code?: string }).code;
-        const status =
-          code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        socket.end(
-          `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-        );
-      } else socket.destroy();
-    });
+    // Malformed requests, header floods and slow clients get Node's own answers (400, 431,
+    // 408) and a closed connection: no 'clientError' listener replaces them.
     this.server = server;
     server.listen(settings.port, settings.host);
     await once(server, 'listening');
