@@ -84,7 +84,7 @@ class UndecodablePathError extends Error {}
 
 /**
  * The probe port (`server` option): a `node:http` server owned by the module that answers the
- * probe routes through the same answer layer as the app's routes ({@link HealthAnswers}): the same
+ * probe routes through the same answer layer as the app's routes: the same
  * bodies, headers, status codes, formats, details policy and query parameters, and the same 400
  * and 404 answers. No Nest pipeline runs: the app's guards, interceptors, pipes, filters and
  * middleware never see its requests.
