@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import fc from 'fast-check';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -89,6 +89,14 @@ async function startApp(
     imports: [HealthModule.forRoot({ logger: false, ...options })],
     providers: [...INDICATORS, ...extraProviders],
   }).compile();
+  return listen(moduleRef, adapter);
+}
+
+/** Creates the app of `moduleRef` on `adapter` and listens on loopback. */
+async function listen(
+  moduleRef: TestingModule,
+  adapter: (typeof HTTP_ADAPTERS)[number],
+): Promise<{ app: INestApplication; appUrl: string; probeUrl: string }> {
   const app =
     adapter === 'fastify'
       ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
@@ -290,13 +298,9 @@ describe.each(HTTP_ADAPTERS)('the probe port beside %s', (adapter) => {
       ],
       providers: INDICATORS,
     }).compile();
-    app =
-      adapter === 'fastify'
-        ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
-        : moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    const appUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    const probeUrl = probeUrlOf(app);
+    const started = await listen(moduleRef, adapter);
+    app = started.app;
+    const { appUrl, probeUrl } = started;
     await settled(probeUrl);
     for (const path of ['/health/ready', '/health', '/readyz?verbose', '/health/group/jobs/mail']) {
       const answer = await fetch(`${appUrl}${path}`);

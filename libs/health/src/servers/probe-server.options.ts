@@ -1,7 +1,6 @@
 import { IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
-import { kindOf } from '../indicators/core/positional';
-import { BooleanOption, IntegerInRange, isPlainObject } from '../options/option-rules';
-import { validateOptions, type OptionProblem } from '../options/validate-options';
+import { BooleanOption, IntegerInRange } from '../options/option-rules';
+import { validateObjectOption, type OptionProblem } from '../options/validate-options';
 
 /** The routes the probe port can serve; see {@link HealthProbeServerOptions.routes}. */
 export const HEALTH_PROBE_SERVER_ROUTES = ['probes', 'details', 'metrics'] as const;
@@ -176,23 +175,15 @@ export function validateProbeServerOptions(value: unknown): {
   problems: OptionProblem[];
   value: unknown;
 } {
-  if (value === undefined) return { problems: [], value };
-  if (!isPlainObject(value)) {
-    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
-    return {
-      problems: [
-        { option: 'server', value: given, allowed: 'must be an object such as { port: 9000 }' },
-      ],
-      value,
-    };
-  }
-  const validated = validateOptions(HealthProbeServerOptionsSchema, value);
-  const problems = validated.problems.map((problem) => ({
-    ...problem,
-    option: `server.${problem.option}`,
-  }));
-  const given = validated.value as HealthProbeServerOptions;
-  if (problems.length === 0) {
+  const validated = validateObjectOption(
+    'server',
+    HealthProbeServerOptionsSchema,
+    value,
+    'must be an object such as { port: 9000 }',
+  );
+  const problems = validated.problems;
+  const given = validated.value as HealthProbeServerOptions | undefined;
+  if (given !== undefined && problems.length === 0) {
     const headers = given.headersTimeoutMs ?? HEALTH_PROBE_SERVER_DEFAULTS.headersTimeoutMs;
     const request = given.requestTimeoutMs ?? HEALTH_PROBE_SERVER_DEFAULTS.requestTimeoutMs;
     if (request < headers) {
