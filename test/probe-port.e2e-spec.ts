@@ -25,6 +25,7 @@ import {
   type HealthModuleRouteOptions,
 } from 'nest-health';
 import { HTTP_ADAPTERS } from './helpers/example-app';
+import { SseClient } from './helpers/sse-client';
 import { waitFor } from './helpers/wait-for';
 
 const REASON = 'mail relay refused: connect ECONNREFUSED 10.0.0.9:25';
@@ -186,6 +187,9 @@ const SHARED_ANSWERS: readonly [string, OutgoingHttpHeaders][] = [
   ['/health/ready?verbose=maybe', {}],
   ['/health/ready?exclude=%3Cscript%3E', {}],
   ['/health?fresh=yes', {}],
+  ['/health/dashboard', {}],
+  ['/health/stream?group=nope', {}],
+  ['/health/stream?interval=0', {}],
 ];
 
 describe.each(HTTP_ADAPTERS)('the probe port beside %s', (adapter) => {
@@ -256,6 +260,37 @@ describe.each(HTTP_ADAPTERS)('the probe port beside %s', (adapter) => {
     }
   });
 
+  it('streams the same snapshot as the app, with reasons only for admitted callers', async () => {
+    const started = await startApp(adapter, {
+      server: PROBE_PORT,
+      details: 'authorized',
+      authorize: AdminGuard,
+    });
+    app = started.app;
+    await settled(started.probeUrl);
+    const clients: SseClient[] = [];
+    try {
+      const anonymous = await SseClient.connect(`${started.probeUrl}/health/stream?group=jobs`);
+      const admin = await SseClient.connect(`${started.probeUrl}/health/stream`, {
+        authorization: 'Bearer good',
+      });
+      const ofApp = await SseClient.connect(`${started.appUrl}/health/stream?group=jobs`);
+      clients.push(anonymous, admin, ofApp);
+      expect(anonymous.status).toBe(200);
+      expect(anonymous.headers['content-type']).toBe(ofApp.headers['content-type']);
+      const [ours, theirs] = [
+        (await anonymous.next('snapshot')).data,
+        (await ofApp.next('snapshot')).data,
+      ];
+      expect(Object.keys(ours.checks)).toEqual(['mail', 'cache']);
+      expect(ours.checks).toEqual(theirs.checks);
+      expect(JSON.stringify(ours)).not.toContain('ECONNREFUSED');
+      expect(JSON.stringify((await admin.next('snapshot')).data)).toContain(REASON);
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+
   it('is not touched by a deny-all global guard, and hands a guard given as authorize a usable context', async () => {
     const started = await startApp(
       adapter,
@@ -283,7 +318,13 @@ describe.each(HTTP_ADAPTERS)('the probe port beside %s', (adapter) => {
     const started = await startApp(adapter, { server: { ...PROBE_PORT, only: true } });
     app = started.app;
     await settled(started.probeUrl);
-    for (const path of ['/health/ready', '/health', '/readyz', '/health/ready/db']) {
+    for (const path of [
+      '/health/ready',
+      '/health',
+      '/readyz',
+      '/health/ready/db',
+      '/health/dashboard',
+    ]) {
       expect([path, (await fetch(`${started.appUrl}${path}`)).status]).toEqual([path, 404]);
       expect([path, (await fetch(`${started.probeUrl}${path}`)).status]).not.toEqual([path, 404]);
     }
@@ -407,7 +448,7 @@ describe('the probe port in an application context with no HTTP adapter', () => 
 describe('the server option', () => {
   it.each([
     [{ port: 70_000 }, 'server.port'],
-    [{ port: 9000, routes: ['probes', 'stream'] }, 'server.routes'],
+    [{ port: 9000, routes: ['probes', 'fleet'] }, 'server.routes'],
     [{ port: 9000, headersTimeoutMs: 6_000, requestTimeoutMs: 5_000 }, 'server.requestTimeoutMs'],
     [{ port: 9000, maxHeaderSizeBytes: 10 }, 'server.maxHeaderSizeBytes'],
     ['9000', 'server'],

@@ -38,8 +38,8 @@ export interface ExampleConfig {
    */
   readonly shutdownDelayMs: number;
   /**
-   * `HEALTH_PORT`: serve the probes, `GET /health` and `GET /health/metrics` also on a probe
-   * port of their own (the health module's `server: { port }`), on every interface; unset, no
+   * `HEALTH_PORT`: serve the probes, `GET /health`, metrics, the stream and the dashboard also on
+   * a probe port of their own (the health module's `server: { port }`), on every interface; unset, no
    * probe port. @default undefined
    */
   readonly healthPort: number | undefined;

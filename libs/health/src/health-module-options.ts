@@ -322,7 +322,7 @@ export interface HealthModuleOptions {
    * A probe port: a plain `node:http` server of the module's own, listening when the app boots
    * and closed at shutdown after `shutdownDelayMs`, that answers the probes (`/<path>/live`,
    * `/ready`, `/startup`, `/group/:name`, the per-check routes, `/livez`, `/readyz`,
-   * `/startupz`), `GET /<path>` and `GET /<path>/metrics` with the same bodies, headers, status
+   * `/startupz`), `GET /<path>`, `/<path>/metrics`, `/<path>/stream` and `/<path>/dashboard` with the same bodies, headers, status
    * codes, formats, details policy and query parameters as the app's routes, without the app's
    * guards, interceptors, pipes or middleware. Works in an application context with no HTTP
    * adapter (a worker). See {@link HealthProbeServerOptions}; `server.only` takes those routes

@@ -88,13 +88,15 @@ export const {
         controllers: decorateHealthControllers(
           documentHealthControllers([
             ...(appServes('probes') || appServes('details') ? createHealthControllers(route) : []),
-            createStreamController(route.path),
+            ...(appServes('stream') ? [createStreamController(route.path)] : []),
             ...(servesMetrics(definition.providers) && appServes('metrics')
               ? [createMetricsController(route.path)]
               : []),
             ...(servesFleet(definition.providers) ? [createFleetController(route.path)] : []),
             ...(servesHistory(definition.providers) ? [createHistoryController(route.path)] : []),
-            ...(route.dashboard ? [createDashboardController(route.path)] : []),
+            ...(route.dashboard && appServes('dashboard')
+              ? [createDashboardController(route.path)]
+              : []),
           ]),
           route.decorators,
         ),

@@ -30,6 +30,10 @@ import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { LIVENESS, READINESS, STARTUP } from '../engine/aggregation';
 import { messageFromError } from '../engine/sanitize';
 import { JSON_CONTENT_TYPE } from '../formats/health-formatter';
+import { DASHBOARD_CSP, DASHBOARD_HTML } from '../dashboard/dashboard.page';
+import { HealthStateStore } from '../engine/health-state.store';
+import { HealthStreamQuery } from '../stream/health-stream.query';
+import { HealthStreamService } from '../stream/health-stream.service';
 import { HEALTH_RESOLVED_OPTIONS, HEALTH_ROUTE_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { HealthQueryPipe, NO_QUERY } from '../answers/health-query.pipe';
@@ -40,6 +44,10 @@ import type { ResolvedProbeServerOptions } from './probe-server.options';
 
 const PROBE_QUERY = new HealthQueryPipe(HealthProbeQuery);
 const DETAILS_QUERY = new HealthQueryPipe(HealthDetailsQuery);
+const STREAM_QUERY = new HealthQueryPipe(HealthStreamQuery);
+
+/** Seconds a stream client refused for the subscriber limit is asked to wait (as on the app's). */
+const STREAM_RETRY_AFTER_SECONDS = 5;
 
 /** The built-in groups by the name of their route (`/<path>/ready`, `/readyz`). */
 const GROUP_ROUTES: Readonly<Record<string, string>> = {
@@ -70,12 +78,15 @@ interface ProbePortRequest extends HealthRequest {
 interface ProbeRouteOptions {
   readonly path: string;
   readonly aliases: boolean;
+  readonly dashboard: boolean;
 }
 
 /** A route of the probe port, once matched: what to answer. */
 type Route =
   | { readonly kind: 'details' }
   | { readonly kind: 'metrics' }
+  | { readonly kind: 'stream' }
+  | { readonly kind: 'dashboard' }
   | { readonly kind: 'group'; readonly group: string }
   | { readonly kind: 'check'; readonly group: string; readonly check: string };
 
@@ -115,6 +126,8 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     private readonly answers: HealthAnswers,
     private readonly policy: HealthDetailsPolicy,
     private readonly metrics: HealthMetrics,
+    private readonly stream: HealthStreamService,
+    private readonly state: HealthStateStore,
     private readonly shutdown: HealthShutdown,
     private readonly logger: HealthLogger,
     @Inject(HEALTH_RESOLVED_OPTIONS) options: ResolvedHealthModuleOptions,
@@ -182,7 +195,7 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
   answer(request: IncomingMessage, response: ServerResponse): void {
     const head = request.method === 'HEAD';
     if (this.shutdown.phase !== 'running') response.setHeader('Connection', 'close');
-    let answer: HealthAnswer | Promise<HealthAnswer>;
+    let answer: HealthAnswer | Promise<HealthAnswer | undefined> | undefined;
     try {
       answer = this.answerFor(request, response);
     } catch (error) {
@@ -190,16 +203,17 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     }
     if (answer instanceof Promise) {
       answer.then(
-        (settled) => writeAnswer(response, settled, head),
+        (settled) => settled && writeAnswer(response, settled, head),
         (error: unknown) => writeAnswer(response, this.failed(error), head),
       );
-    } else writeAnswer(response, answer, head);
+    } else if (answer) writeAnswer(response, answer, head);
   }
 
+  /** The answer to write; `undefined` (or a promise of it) when a stream took the response over. */
   private answerFor(
     request: IncomingMessage,
     response: ServerResponse,
-  ): HealthAnswer | Promise<HealthAnswer> {
+  ): HealthAnswer | Promise<HealthAnswer | undefined> | undefined {
     const url = request.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
@@ -222,6 +236,12 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
         );
       case 'metrics':
         return this.scrape(caller, method, url);
+      case 'dashboard':
+        return { statusCode: 200, headers: DASHBOARD_HEADERS, body: DASHBOARD_HTML };
+      case 'stream':
+        return withQuery(STREAM_QUERY, read, (parsed) =>
+          this.openStream(request, response, (parsed ?? {}) as HealthStreamQuery, caller),
+        );
       case 'group':
         return withQuery(PROBE_QUERY, read, (parsed) =>
           this.answers.probe(route.group, parsed as HealthProbeQuery | undefined, caller),
@@ -254,8 +274,14 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     if (!path.startsWith(`${this.base}/`)) return undefined;
     const [first, second, third, ...rest] = segments(path.slice(this.base.length + 1));
     if (first === undefined || rest.length > 0) return undefined;
-    if (first === 'metrics' && second === undefined) {
-      return routes.includes('metrics') && this.metrics.served ? { kind: 'metrics' } : undefined;
+    if (second === undefined) {
+      if (first === 'metrics') {
+        return routes.includes('metrics') && this.metrics.served ? { kind: 'metrics' } : undefined;
+      }
+      if (first === 'stream' && routes.includes('stream')) return { kind: 'stream' };
+      if (first === 'dashboard' && routes.includes('dashboard') && this.route.dashboard) {
+        return { kind: 'dashboard' };
+      }
     }
     if (!probes) return undefined;
     const builtIn = GROUP_ROUTES[first];
@@ -280,16 +306,44 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     };
   }
 
+  /**
+   * `GET /<path>/stream`, as the app's route answers it: 404 for an unknown group, 503 with
+   * `Retry-After` beyond `stream.maxSubscribers`, else the stream takes the response over.
+   */
+  private async openStream(
+    request: IncomingMessage,
+    response: ServerResponse,
+    query: HealthStreamQuery,
+    caller: HealthCaller,
+  ): Promise<HealthAnswer | undefined> {
+    const { group, interval } = query;
+    if (group !== undefined && !this.state.group(group)) {
+      const message = `No health group is named "${group}".`;
+      return { statusCode: 404, headers: JSON_HEADERS, body: errorBody(404, 'Not Found', message) };
+    }
+    if (!this.stream.hasRoom()) {
+      const message = 'Too many health stream subscribers; retry later.';
+      const body = errorBody(503, 'Service Unavailable', message);
+      const headers = { ...JSON_HEADERS, 'Retry-After': String(STREAM_RETRY_AFTER_SECONDS) };
+      return { statusCode: 503, headers, body };
+    }
+    const admitted = await caller.admitted();
+    request.socket.setKeepAlive(true);
+    request.socket.setNoDelay(true);
+    this.stream.open(response, {
+      group,
+      intervalMs: interval === undefined ? undefined : Math.round(interval * 1000),
+      admitted,
+    });
+    return undefined;
+  }
+
   /** `GET /<path>/metrics`, as the app's route answers it. */
   private async scrape(caller: HealthCaller, method: string, url: string): Promise<HealthAnswer> {
     if (!this.metrics.served) return routeNotFound(method, url);
     if (!(await caller.admitted())) {
-      const body = {
-        message: `Health metrics are shown only to callers the details policy admits (details: "${this.policy.mode}").`,
-        error: 'Forbidden',
-        statusCode: 403,
-      };
-      return { statusCode: 403, headers: JSON_HEADERS, body };
+      const message = `Health metrics are shown only to callers the details policy admits (details: "${this.policy.mode}").`;
+      return { statusCode: 403, headers: JSON_HEADERS, body: errorBody(403, 'Forbidden', message) };
     }
     const { contentType, body } = await this.metrics.scrape();
     return { statusCode: 200, headers: { ...NO_STORE_HEADERS, 'Content-Type': contentType }, body };
@@ -331,6 +385,14 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Content-Type': JSON_CONTENT_TYPE,
 });
 
+/** The dashboard page's headers, as its route sets them. */
+const DASHBOARD_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...NO_STORE_HEADERS,
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': DASHBOARD_CSP,
+  'X-Content-Type-Options': 'nosniff',
+});
+
 function portRequest(request: IncomingMessage, headers: IncomingHttpHeaders): ProbePortRequest {
   return {
     headers,
@@ -343,11 +405,11 @@ function portRequest(request: IncomingMessage, headers: IncomingHttpHeaders): Pr
 }
 
 /** Reads the query with `pipe` (validated, 400 naming the parameter), then answers. */
-function withQuery(
+function withQuery<A>(
   pipe: HealthQueryPipe,
   request: { url: string; query: unknown },
-  answer: (query: unknown) => HealthAnswer | Promise<HealthAnswer>,
-): HealthAnswer | Promise<HealthAnswer> {
+  answer: (query: unknown) => A | Promise<A>,
+): A | Promise<A> {
   const query = pipe.read(request);
   const given = (read: unknown) => answer(read === NO_QUERY ? undefined : read);
   if (query instanceof Promise) return query.then(given);
@@ -369,19 +431,17 @@ function segments(path: string): (string | undefined)[] {
 
 /** Nest's answer to a route that does not exist (`Cannot GET /x`), on either platform. */
 function routeNotFound(method: string, url: string): HealthAnswer {
-  return {
-    statusCode: 404,
-    headers: JSON_HEADERS,
-    body: { message: `Cannot ${method} ${url}`, error: 'Not Found', statusCode: 404 },
-  };
+  const body = errorBody(404, 'Not Found', `Cannot ${method} ${url}`);
+  return { statusCode: 404, headers: JSON_HEADERS, body };
 }
 
 function badRequest(message: string): HealthAnswer {
-  return {
-    statusCode: 400,
-    headers: JSON_HEADERS,
-    body: { message, error: 'Bad Request', statusCode: 400 },
-  };
+  return { statusCode: 400, headers: JSON_HEADERS, body: errorBody(400, 'Bad Request', message) };
+}
+
+/** The body of Nest's `HttpException`s (`new NotFoundException(message)`), in their key order. */
+function errorBody(statusCode: number, error: string, message: string): object {
+  return { message, error, statusCode };
 }
 
 function describe(address: AddressInfo): string {

@@ -3,13 +3,20 @@ import { BooleanOption, IntegerInRange } from '../options/option-rules';
 import { validateObjectOption, type OptionProblem } from '../options/validate-options';
 
 /** The routes the probe port can serve; see {@link HealthProbeServerOptions.routes}. */
-export const HEALTH_PROBE_SERVER_ROUTES = ['probes', 'details', 'metrics'] as const;
+export const HEALTH_PROBE_SERVER_ROUTES = [
+  'probes',
+  'details',
+  'metrics',
+  'stream',
+  'dashboard',
+] as const;
 
 /**
  * A kind of route of the probe port: `'probes'` (`/<path>/live`, `/ready`, `/startup`,
  * `/group/:name`, their per-check routes, and `/livez`, `/readyz`, `/startupz` unless `aliases:
  * false`), `'details'` (`GET /<path>`), `'metrics'` (`GET /<path>/metrics`, when metrics are
- * served).
+ * served), `'stream'` (`GET /<path>/stream`, Server-Sent Events), `'dashboard'` (`GET
+ * /<path>/dashboard`, unless the `dashboard` route option is off).
  */
 export type HealthProbeServerRoute = (typeof HEALTH_PROBE_SERVER_ROUTES)[number];
 
@@ -45,13 +52,13 @@ export interface HealthProbeServerOptions {
   host?: string;
   /**
    * Which routes it serves (see {@link HealthProbeServerRoute}); any other URL is 404.
-   * @default ['probes', 'details', 'metrics']
+   * @default ['probes', 'details', 'metrics', 'stream', 'dashboard']
    */
   routes?: HealthProbeServerRoute[];
   /**
    * Serve those routes on the probe port only: the app's own HTTP server does not map them
    * (with `forRoot`), or answers them 404 (with `forRootAsync`, whose options come after the
-   * routes are mapped). The stream, the dashboard, fleet and history stay on the app's port.
+   * routes are mapped). Fleet and history stay on the app's port.
    * @default false
    */
   only?: boolean;
