@@ -10,6 +10,7 @@ import {
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import fc from 'fast-check';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -441,6 +442,34 @@ describe('the probe port in an application context with no HTTP adapter', () => 
       await expect(fetch(`${base}/health/live`)).rejects.toThrow();
     } finally {
       await (closing ?? context.close());
+    }
+  });
+});
+
+describe('the probe port in a hybrid app (HTTP and a TCP microservice)', () => {
+  @Module({
+    imports: [HealthModule.forRoot({ logger: false, server: { ...PROBE_PORT, only: true } })],
+    providers: INDICATORS,
+  })
+  class HybridModule {}
+
+  it('serves the probes beside both servers, and only there with only: true', async () => {
+    const app = await NestFactory.create(HybridModule, { logger: false });
+    try {
+      app.connectMicroservice<MicroserviceOptions>({
+        transport: Transport.TCP,
+        options: { host: '127.0.0.1', port: 0 },
+      });
+      await app.startAllMicroservices();
+      await app.listen(0, '127.0.0.1');
+      const appUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const probeUrl = probeUrlOf(app);
+      await settled(probeUrl);
+      expect((await fetch(`${probeUrl}/health/live`)).status).toBe(200);
+      expect((await fetch(`${probeUrl}/health/ready`)).status).toBe(503); // cache is down
+      expect((await fetch(`${appUrl}/health/live`)).status).toBe(404);
+    } finally {
+      await app.close();
     }
   });
 });
