@@ -37,6 +37,7 @@ import Redis from 'ioredis';
 import {
   HealthIndicator,
   HealthModule,
+  HealthProbeServer,
   redisIndicator,
   type HealthModuleOptions,
 } from 'nest-health';
@@ -68,6 +69,11 @@ export interface ServerSpec {
    * and an `app.use()` middleware, each letting everything through.
    */
   readonly extras?: boolean;
+  /**
+   * Serves the probe port too (`server: { port: 0 }` on 127.0.0.1), and prints its port as the
+   * one to load instead of the app's.
+   */
+  readonly probePort?: boolean;
   /** With `indicators`: how many. */
   readonly indicators?: number;
   readonly databaseUrl: string;
@@ -178,6 +184,7 @@ async function exampleApp(spec: ServerSpec): Promise<INestApplication> {
     defaults: { intervalMs: 5_000, timeoutMs: 1_000 },
     logger: false,
     ...(spec.fastPath ? { fastPath: true } : {}),
+    ...(spec.probePort ? { server: { port: 0, host: '127.0.0.1' } } : {}),
   };
   const module = (made: DynamicModule): DynamicModule => {
     const changed = variant(made);
@@ -260,7 +267,9 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
   const app = spec.role === 'indicators' ? await indicatorsApp(spec) : await exampleApp(spec);
   await app.listen(0, '127.0.0.1');
-  const port = Number(new URL(await app.getUrl()).port);
+  const port = spec.probePort
+    ? app.get(HealthProbeServer).port
+    : Number(new URL(await app.getUrl()).port);
   const close = () => app.close();
   process.on('SIGUSR2', () => {
     (globalThis as { gc?: () => void }).gc?.();

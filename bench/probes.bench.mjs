@@ -1,6 +1,6 @@
 // Probe benchmark: nest-health's probes side by side with the limit (a raw node:http server),
-// the framework floor (a bare Nest route) and @nestjs/terminus, in one run, on Express and
-// Fastify. Prints a table and writes bench/results/probes-<time>.json with the machine.
+// the framework floor (a bare Nest route), the module's probe port (scenario probe-port) and
+// @nestjs/terminus, in one run, on Express and Fastify. Prints a table and writes bench/results/probes-<time>.json with the machine.
 //
 //   npm run bench                       (full: warm-up 3 s, 10 s runs, 3 repeats, each in fresh processes)
 //   npm run bench -- --quick            (warm-up 1 s, 2 s runs, 1 repeat: proves it works)
@@ -35,7 +35,9 @@ const root = join(here, '..');
 const args = process.argv.slice(2);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1';
-const SCENARIOS = (option('scenarios') ?? 'steady,extras,slow,hung,indicators').split(',');
+const SCENARIOS = (option('scenarios') ?? 'steady,probe-port,extras,slow,hung,indicators').split(
+  ',',
+);
 const ADAPTERS = (option('adapters') ?? 'express,fastify').split(',');
 const DURATION_S = Number(option('duration') ?? (QUICK ? 2 : 10));
 const WARMUP_S = Number(option('warmup') ?? (QUICK ? 1 : 3));
@@ -274,6 +276,7 @@ async function startServer(definition, dependencies = {}) {
       role: definition.role,
       adapter: definition.adapter,
       fastPath: definition.fastPath ?? false,
+      probePort: definition.probePort ?? false,
       extras: definition.extras ?? false,
       indicators: definition.indicators,
       databaseUrl,
@@ -635,6 +638,28 @@ try {
     );
     for (const adapter of ADAPTERS) await scenario('steady', steadyServers(adapter), [1, 50]);
   }
+  if (SCENARIOS.includes('probe-port')) {
+    // The probe port (server option) beside the limit, the framework floor and the app's route,
+    // all in one scenario so that they share the machine's moments.
+    await scenario(
+      'probe-port',
+      [
+        { name: 'node:http (limit)', role: 'raw', adapter: 'express', path: '/' },
+        ...ADAPTERS.flatMap((adapter) => [
+          { name: 'nest route (floor)', role: 'floor', adapter, path: '/constant' },
+          { name: 'nest-health', role: 'health', adapter, path: '/health/ready' },
+          {
+            name: 'nest-health probe port',
+            role: 'health',
+            adapter,
+            probePort: true,
+            path: '/health/ready',
+          },
+        ]),
+      ],
+      [1, 50],
+    );
+  }
   if (SCENARIOS.includes('extras')) {
     // What the fast path skips, measured: a global guard, interceptor and middleware (no-ops).
     for (const adapter of ADAPTERS) {
@@ -876,6 +901,22 @@ for (const adapter of ADAPTERS) {
       'MB',
     );
   }
+  const limit = find('probe-port', 'node:http', 'node:http (limit)');
+  const probePort = find('probe-port', adapter, 'nest-health probe port');
+  const portVsLimit = probePort?.requestsPerSecond / limit?.requestsPerSecond;
+  target(
+    `${adapter} app: probe port ≥ 0.8× a raw node:http constant answer (req/s)`,
+    portVsLimit,
+    portVsLimit >= 0.8,
+    '×',
+  );
+  const portCpu = probePort?.cpuMicrosPerRequest / limit?.cpuMicrosPerRequest;
+  target(
+    `${adapter} app: probe port CPU per answer ≤ 1.3× raw node:http's`,
+    portCpu,
+    portCpu <= 1.3,
+    '×',
+  );
   for (const server of [
     'nest-health',
     'nest-health fast path',

@@ -22,7 +22,12 @@ import {
   type HealthModuleOptions,
   type HealthModuleRouteOptions,
 } from 'nest-health';
-import { exampleApp, HTTP_ADAPTERS, type RunningExampleApp } from './helpers/example-app';
+import {
+  exampleApp,
+  HTTP_ADAPTERS,
+  PROBE_TARGETS,
+  type RunningExampleApp,
+} from './helpers/example-app';
 import { waitFor } from './helpers/wait-for';
 
 /** An address of this machine that is not loopback, if it has one. */
@@ -41,15 +46,15 @@ interface DetailsJson {
   readonly process?: { pid: number };
 }
 
-describe.each(HTTP_ADAPTERS)('on %s, the details policy of the example app', (adapter) => {
+describe.each(PROBE_TARGETS)('on %s, the details policy of the example app', (target) => {
   describe("with the default details: 'local'", () => {
     let app: RunningExampleApp;
     let port: number;
     let runs = 0;
 
     beforeAll(async () => {
-      app = await exampleApp(adapter).listeningOn('0.0.0.0').start();
-      port = Number(new URL(await app.app.getUrl()).port);
+      app = await exampleApp(target).listeningOn('0.0.0.0').start();
+      port = await app.healthPort();
       app.registry.register(
         () => {
           runs += 1;
@@ -117,7 +122,7 @@ describe.each(HTTP_ADAPTERS)('on %s, the details policy of the example app', (ad
     let app: RunningExampleApp;
 
     beforeAll(async () => {
-      app = await exampleApp(adapter)
+      app = await exampleApp(target)
         .withHealthOptions({
           details: 'authorized',
           authorize: (request) => request.headers['x-health-token'] === 'let-me-in',

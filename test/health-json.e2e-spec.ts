@@ -1,7 +1,7 @@
 import { down } from 'nest-health';
 import type { Response } from 'supertest';
 import { violationsOfHealthJsonDraft } from '../libs/health/spec-helpers/health-json-draft';
-import { exampleApp, HTTP_ADAPTERS, type RunningExampleApp } from './helpers/example-app';
+import { exampleApp, PROBE_TARGETS, type RunningExampleApp } from './helpers/example-app';
 import { waitFor } from './helpers/wait-for';
 
 const HEALTH_JSON = 'application/health+json';
@@ -28,12 +28,12 @@ function conforming(answer: Response): HealthJson {
   return body as HealthJson;
 }
 
-describe.each(HTTP_ADAPTERS)('on %s, Accept: application/health+json', (adapter) => {
+describe.each(PROBE_TARGETS)('on %s, Accept: application/health+json', (target) => {
   describe('from loopback (admitted to the details by the default policy)', () => {
     let app: RunningExampleApp;
 
     beforeAll(async () => {
-      app = await exampleApp(adapter).start();
+      app = await exampleApp(target).start();
       app.registry.register(() => down(REASON, { attempts: 3 }), {
         name: 'upstream',
         intervalMs: 60_000,
@@ -173,7 +173,7 @@ describe.each(HTTP_ADAPTERS)('on %s, Accept: application/health+json', (adapter)
     let app: RunningExampleApp;
 
     beforeAll(async () => {
-      app = await exampleApp(adapter).withHealthOptions({ details: 'never' }).start();
+      app = await exampleApp(target).withHealthOptions({ details: 'never' }).start();
       app.registry.register(() => down(REASON), { name: 'upstream', intervalMs: 60_000 });
       await app.waitForCheck('upstream', 'down');
       await waitFor(async () => {

@@ -1,12 +1,12 @@
 import type { HealthDetailsBody } from 'nest-health';
-import { exampleApp, HTTP_ADAPTERS, type RunningExampleApp } from './helpers/example-app';
+import { exampleApp, PROBE_TARGETS, type RunningExampleApp } from './helpers/example-app';
 import { waitFor } from './helpers/wait-for';
 
-describe.each(HTTP_ADAPTERS)('the example app on %s, with PostgreSQL and Redis up', (adapter) => {
+describe.each(PROBE_TARGETS)('the example app on %s, with PostgreSQL and Redis up', (target) => {
   let app: RunningExampleApp;
 
   beforeAll(async () => {
-    app = await exampleApp(adapter).start();
+    app = await exampleApp(target).start();
   });
 
   afterAll(async () => {

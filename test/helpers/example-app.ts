@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
+  HealthProbeServer,
   HealthRegistry,
   HealthStateStore,
   type HealthCheckDetails,
@@ -27,6 +28,18 @@ type GlobalPrefixOptions = Parameters<INestApplication['setGlobalPrefix']>[1];
 export const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
 
 /**
+ * Where a spec can send its probes: the app's own routes on Express or Fastify, or the module's
+ * probe port (`server` option, beside an Express app).
+ */
+export type ProbeTarget = HttpAdapterName | 'probe port';
+
+/** Every place probes are answered; the probe specs run once per target. */
+export const PROBE_TARGETS: readonly ProbeTarget[] = [...HTTP_ADAPTERS, 'probe port'];
+
+/** The URLs the health module answers (the default `path` and the aliases). */
+const HEALTH_URL = /^\/(health|livez|readyz|startupz)(\/|\?|$)/;
+
+/**
  * The real services the specs use; `E2E_DATABASE_URL`, `E2E_REDIS_URL` and `E2E_RABBITMQ_URL`
  * override them. RabbitMQ is checked only by the specs that ask for it (`withRabbitMqAt`).
  */
@@ -45,8 +58,9 @@ export const FAST_HEALTH_CHECKS: HealthIndicatorTiming = { intervalMs: 200, time
  *
  * @example const app = await exampleApp('fastify').withRedisAt(unreachable).start();
  */
-export function exampleApp(adapter: HttpAdapterName): ExampleAppBuilder {
-  return new ExampleAppBuilder(adapter);
+export function exampleApp(target: ProbeTarget): ExampleAppBuilder {
+  if (target !== 'probe port') return new ExampleAppBuilder(target);
+  return new ExampleAppBuilder('express').withProbePort();
 }
 
 /** Describes the example app to start; see {@link exampleApp}. */
@@ -58,8 +72,19 @@ export class ExampleAppBuilder {
   private healthOptions: Omit<HealthModuleOptions, 'defaults'> = {};
   private host = '127.0.0.1';
   private globalPrefix: { prefix: string; options?: GlobalPrefixOptions } | undefined;
+  private probePort = false;
 
   constructor(private readonly adapter: HttpAdapterName) {}
+
+  /**
+   * Serves the probe port too (`server: { port: 0 }`, on the app's host), and sends the
+   * requests for health URLs (`/health…`, `/livez`, `/readyz`, `/startupz`) of
+   * {@link RunningExampleApp.get} there.
+   */
+  withProbePort(): this {
+    this.probePort = true;
+    return this;
+  }
 
   /** Uses the PostgreSQL server at `url`. */
   withDatabaseAt(url: string): this {
@@ -127,13 +152,19 @@ export class ExampleAppBuilder {
     try {
       const app = await createExampleApp({
         env,
-        config: { health: { ...this.healthOptions, defaults: this.healthDefaults } },
+        config: {
+          health: {
+            ...(this.probePort ? { server: { port: 0, host: this.host } } : {}),
+            ...this.healthOptions,
+            defaults: this.healthDefaults,
+          },
+        },
         logger,
       });
       if (this.globalPrefix)
         app.setGlobalPrefix(this.globalPrefix.prefix, this.globalPrefix.options);
       await app.listen(0, this.host);
-      return new RunningExampleApp(app, logger, processErrors);
+      return new RunningExampleApp(app, logger, processErrors, this.probePort);
     } catch (error) {
       processErrors.stop();
       throw error;
@@ -148,10 +179,26 @@ export class RunningExampleApp {
     /** Every line the app logged. */
     readonly logs: CapturingLogger,
     private readonly processErrors: ProcessErrorRecorder,
+    /** Whether health URLs go to the probe port. */
+    private readonly viaProbePort = false,
   ) {}
 
-  /** `GET path`. */
+  /** The probe port's URL (`http://127.0.0.1:<port>`); the app must serve one. */
+  get probePortUrl(): string {
+    const port = this.app.get(HealthProbeServer).port;
+    if (port === undefined) throw new Error('The app serves no probe port');
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** The port health URLs are answered on: the probe port's, or the app's. */
+  async healthPort(): Promise<number> {
+    if (this.viaProbePort) return Number(new URL(this.probePortUrl).port);
+    return Number(new URL(await this.app.getUrl()).port);
+  }
+
+  /** `GET path`: on the probe port for a health URL when started {@link ExampleAppBuilder.withProbePort}. */
   get(path: string): request.Test {
+    if (this.viaProbePort && HEALTH_URL.test(path)) return request(this.probePortUrl).get(path);
     return request(this.app.getHttpServer()).get(path);
   }
 

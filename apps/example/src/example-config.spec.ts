@@ -239,3 +239,22 @@ describe('NOTIFY_SLACK_URL', () => {
     expect(bad).not.toThrow(/XXXXSECRET/);
   });
 });
+
+describe('HEALTH_PORT', () => {
+  it('is unset by default: no probe port', () => {
+    expect(loadExampleConfig({}).health).not.toHaveProperty('server');
+  });
+
+  it('serves the probe port on the port given', () => {
+    const config = loadExampleConfig({ HEALTH_PORT: '9000' });
+
+    expect(config.healthPort).toBe(9000);
+    expect(config.health.server).toEqual({ port: 9000 });
+  });
+
+  it('rejects anything but a port number, naming the variable', () => {
+    expect(() => loadExampleConfig({ HEALTH_PORT: '9000x' })).toThrow(
+      'HEALTH_PORT must be an integer from 0 to 65535 (got "9000x")',
+    );
+  });
+});

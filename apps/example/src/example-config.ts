@@ -38,6 +38,12 @@ export interface ExampleConfig {
    */
   readonly shutdownDelayMs: number;
   /**
+   * `HEALTH_PORT`: serve the probes, `GET /health`, metrics, the stream and the dashboard also on
+   * a probe port of their own (the health module's `server: { port }`), on every interface; unset, no
+   * probe port. @default undefined
+   */
+  readonly healthPort: number | undefined;
+  /**
    * Fleet health (the health module's `fleet` option), on with `HEALTH_FLEET=true`; `undefined`
    * when off (the default). Every replica publishes its state to Redis and serves the whole
    * fleet's at `GET /health/fleet` and `GET /health/fleet/stream`. Read from:
@@ -72,9 +78,10 @@ export interface ExampleConfig {
    */
   readonly notifySlackUrl: string | undefined;
   /**
-   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs}, `fleet`
-   * from {@link fleet}, `grpc` from {@link grpcPort} and `notifications` from
-   * {@link notifyWebhook} and {@link notifySlackUrl} (an override of `health` keeps them unless it sets them), the
+   * Options of the health module; `shutdownDelayMs` comes from {@link shutdownDelayMs}, `server`
+   * from {@link healthPort}, `fleet` from {@link fleet}, `grpc` from {@link grpcPort} and
+   * `notifications` from {@link notifyWebhook} and {@link notifySlackUrl} (an override of
+   * `health` keeps them unless it sets them), the
    * rest is not read from the environment (tests override it). By default: checks every 5 s
    * with a 1 s timeout, metrics on, and the built-in event-loop indicator in liveness.
    */
@@ -177,6 +184,12 @@ export function loadExampleConfig(
       'must be an integer from 0 to 300000 (milliseconds)',
       0,
     ),
+    healthPort: read(
+      'HEALTH_PORT',
+      integerIn(0, 65_535),
+      'must be an integer from 0 to 65535',
+      undefined,
+    ),
     fleet: undefined,
     grpcPort: read(
       'HEALTH_GRPC_PORT',
@@ -247,6 +260,7 @@ export function loadExampleConfig(
     ...merged,
     health: {
       shutdownDelayMs: merged.shutdownDelayMs,
+      ...(merged.healthPort === undefined ? {} : { server: { port: merged.healthPort } }),
       ...(merged.fleet === undefined ? {} : { fleet: merged.fleet }),
       ...(merged.grpcPort === undefined ? {} : { grpc: { port: merged.grpcPort } }),
       ...(channels.length === 0 ? {} : { notifications: { channels } }),

@@ -63,6 +63,12 @@ import {
   type HealthNotificationsOptions,
   type ResolvedNotificationsOptions,
 } from './notifications/notifications.options';
+import {
+  resolveProbeServerOptions,
+  validateProbeServerOptions,
+  type HealthProbeServerOptions,
+  type ResolvedProbeServerOptions,
+} from './servers/probe-server.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -345,6 +351,20 @@ export interface HealthModuleOptions {
    * @default false
    */
   fastPath?: boolean;
+  /**
+   * A probe port: a plain `node:http` server of the module's own, listening when the app boots
+   * and closed at shutdown after `shutdownDelayMs`, that answers the probes (`/<path>/live`,
+   * `/ready`, `/startup`, `/group/:name`, the per-check routes, `/livez`, `/readyz`,
+   * `/startupz`), `GET /<path>`, `/<path>/metrics`, `/<path>/stream` and `/<path>/dashboard` with the same bodies, headers, status
+   * codes, formats, details policy and query parameters as the app's routes, without the app's
+   * guards, interceptors, pipes or middleware. Works in an application context with no HTTP
+   * adapter (a worker). See {@link HealthProbeServerOptions}; `server.only` takes those routes
+   * off the app's port. Under `details: 'local'` only loopback callers see details: the kubelet
+   * probes through the pod IP.
+   * @default undefined (no probe port)
+   * @example `server: { port: 9000 }`
+   */
+  server?: HealthProbeServerOptions;
 }
 
 /**
@@ -420,6 +440,8 @@ export interface ResolvedHealthModuleOptions {
   readonly shutdownDelayMs: number;
   readonly format: ResolvedHealthFormat;
   readonly fastPath: boolean;
+  /** `undefined` without a probe port. */
+  readonly server: ResolvedProbeServerOptions | undefined;
 }
 
 /**
@@ -622,6 +644,7 @@ export function resolveHealthModuleOptions(
     shutdownDelayMs: options?.shutdownDelayMs ?? HEALTH_MODULE_DEFAULTS.shutdownDelayMs,
     format: resolveFormatOption(options?.format ?? HEALTH_MODULE_DEFAULTS.format),
     fastPath: options?.fastPath ?? HEALTH_MODULE_DEFAULTS.fastPath,
+    server: resolveProbeServerOptions(options?.server),
   };
 }
 
@@ -629,8 +652,8 @@ const INDICATORS_RULE =
   'must be an array of built-in indicators, made by eventLoopIndicator(), redisIndicator(client), …';
 
 /**
- * Validates module options. `indicators`, `logger`, `metrics`, `fleet`, `history`, `grpc` and
- * `notifications` are checked
+ * Validates module options. `indicators`, `logger`, `metrics`, `fleet`, `history`, `grpc`,
+ * `notifications` and `server` are checked
  * apart from the class-validator schema: they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
@@ -657,7 +680,7 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, fleet, history, grpc, notifications, ...rest } =
+  const { indicators, logger, metrics, fleet, history, grpc, notifications, server, ...rest } =
     raw as Record<string, unknown>;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
@@ -677,6 +700,8 @@ export function validateModuleOptions(raw: unknown): {
   problems.push(...grpcOption.problems);
   const notificationsOption = validateNotificationsOptions(notifications);
   problems.push(...notificationsOption.problems);
+  const serverOption = validateProbeServerOptions(server);
+  problems.push(...serverOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
@@ -688,6 +713,7 @@ export function validateModuleOptions(raw: unknown): {
     ...(notificationsOption.value === undefined
       ? {}
       : { notifications: notificationsOption.value }),
+    ...(serverOption.value === undefined ? {} : { server: serverOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

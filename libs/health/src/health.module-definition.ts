@@ -22,6 +22,14 @@ import {
   type HealthMetricsOptions,
 } from './metrics/health-metrics.options';
 import { validateOptions } from './options/validate-options';
+import {
+  resolveProbeServerOptions,
+  servedOnProbePortOnly,
+  validateProbeServerOptions,
+  type HealthProbeServerOptions,
+  type HealthProbeServerRoute,
+  type ResolvedProbeServerOptions,
+} from './servers/probe-server.options';
 
 const MODULE_OPTIONS_TOKEN = 'HEALTH:MODULE_OPTIONS';
 
@@ -72,17 +80,23 @@ export const {
     },
     (definition, extras) => {
       const route = resolveRouteOptions(extras);
+      const probePort = probePortRoutes(definition.providers);
+      const appServes = (kind: HealthProbeServerRoute) => !servedOnProbePortOnly(probePort, kind);
       return {
         ...definition,
         global: extras.isGlobal ?? HEALTH_MODULE_DEFAULTS.isGlobal,
         controllers: decorateHealthControllers(
           documentHealthControllers([
-            ...createHealthControllers(route),
-            createStreamController(route.path),
-            ...(servesMetrics(definition.providers) ? [createMetricsController(route.path)] : []),
+            ...(appServes('probes') || appServes('details') ? createHealthControllers(route) : []),
+            ...(appServes('stream') ? [createStreamController(route.path)] : []),
+            ...(servesMetrics(definition.providers) && appServes('metrics')
+              ? [createMetricsController(route.path)]
+              : []),
             ...(servesFleet(definition.providers) ? [createFleetController(route.path)] : []),
             ...(servesHistory(definition.providers) ? [createHistoryController(route.path)] : []),
-            ...(route.dashboard ? [createDashboardController(route.path)] : []),
+            ...(route.dashboard && appServes('dashboard')
+              ? [createDashboardController(route.path)]
+              : []),
           ]),
           route.decorators,
         ),
@@ -142,6 +156,23 @@ export function servesHistory(providers: readonly Provider[] | undefined): boole
   const { problems, value } = validateHistoryOptions(options?.history);
   if (problems.length > 0) return true; // the boot fails with the problems
   return value !== false;
+}
+
+/**
+ * With `forRoot`, the `server` option's `only` and `routes` (the routes the app's own server
+ * does not map: see `server.only`); `undefined` with `forRootAsync` (the routes are mapped and
+ * answer 404 when the resolved options serve them on the probe port only) or without `only`.
+ *
+ * @internal
+ */
+export function probePortRoutes(
+  providers: readonly Provider[] | undefined,
+): Pick<ResolvedProbeServerOptions, 'only' | 'routes'> | undefined {
+  const given = givenOptions(providers);
+  const options = given?.useValue as { server?: unknown } | undefined;
+  const { problems, value } = validateProbeServerOptions(options?.server);
+  if (problems.length > 0) return undefined; // the boot fails with the problems
+  return resolveProbeServerOptions(value as HealthProbeServerOptions | undefined);
 }
 
 /** The options provider of `forRoot` (a value), or `undefined` with `forRootAsync`. */

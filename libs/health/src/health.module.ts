@@ -19,11 +19,12 @@ import {
   type HealthModuleOptions,
   type ResolvedHealthModuleOptions,
 } from './health-module-options';
+import { HealthAnswers } from './answers/health-answers';
 import { HealthResponder } from './http/health-responder';
-import { HealthProcessFacts } from './http/process-facts';
+import { HealthProcessFacts } from './answers/process-facts';
 import { HealthFormatter } from './formats/health-formatter';
 import { HealthFastPath } from './fast-path/health-fast-path';
-import { ProbeBodyCache } from './fast-path/probe-body.cache';
+import { ProbeBodyCache } from './answers/probe-body.cache';
 import { HealthDetailsPolicy } from './details/health-details.policy';
 import { HealthShutdown } from './shutdown/health-shutdown';
 import { HealthStreamService } from './stream/health-stream.service';
@@ -40,6 +41,7 @@ import { HealthHistory } from './history/health-history.service';
 import { HealthGrpcServer } from './servers/grpc/grpc-health.server';
 import { HealthServingStatus } from './servers/grpc/serving-status';
 import { HealthNotifications } from './notifications/health-notifications.service';
+import { HealthProbeServer } from './servers/health-probe.server';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -156,6 +158,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthTransitionLogger,
     HealthMetrics,
     HealthChangeHooks,
+    HealthAnswers,
     HealthResponder,
     HealthProcessFacts,
     HealthFormatter,
@@ -173,6 +176,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthServingStatus,
     HealthGrpcServer,
     HealthNotifications,
+    HealthProbeServer,
   ],
   exports: [
     HealthRegistry,
@@ -183,6 +187,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthHistory,
     HealthServingStatus,
     HealthGrpcServer,
+    HealthProbeServer,
   ],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {

@@ -61,17 +61,15 @@ export {
   type HealthChangeHookFilter,
 } from './hooks';
 export { HEALTH_LOG_CONTEXT, type HealthLoggerOption } from './logging';
+export { HEALTH_ENDPOINT_METADATA, healthPrefixExclusions, isHealthEndpoint } from './http';
 export {
-  HEALTH_ENDPOINT_METADATA,
-  healthPrefixExclusions,
-  isHealthEndpoint,
   REASON_WITHHELD,
   type HealthProbeBody,
   type HealthDetailsBody,
   type HealthProcessCpuFacts,
   type HealthProcessContainerMemoryFacts,
   type HealthCheckDetails,
-} from './http';
+} from './answers';
 export {
   HealthDetailsPolicy,
   isLoopbackAddress,
@@ -153,6 +151,13 @@ export {
   type HealthNotificationFilter,
   type HealthNotificationOutcome,
 } from './notifications';
+export {
+  HealthProbeServer,
+  HEALTH_PROBE_SERVER_DEFAULTS,
+  HEALTH_PROBE_SERVER_ROUTES,
+  type HealthProbeServerOptions,
+  type HealthProbeServerRoute,
+} from './servers';
 export {
   HealthModuleError,
   InvalidHealthModuleOptionsError,

@@ -2,14 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HealthStatus } from '../check';
-import { HealthStateStore } from '../engine/health-state.store';
+import { writeAnswer } from '../answers/health-answer';
+import { HealthAnswers } from '../answers/health-answers';
 import { HealthScheduler } from '../engine/health.scheduler';
-import { HealthFormatter } from '../formats/health-formatter';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
-import { httpStatusFor, type ResolvedHealthModuleOptions } from '../health-module-options';
+import type { ResolvedHealthModuleOptions } from '../health-module-options';
 import { HealthLogger } from '../logging/health-logger';
-import { PROBE_CONTENT_TYPE, ProbeBodyCache, type RenderedProbeBody } from './probe-body.cache';
 
 /** The most URLs the fast path answers for; more are left to Nest's routes. */
 export const FAST_PATH_MAX_URLS = 64;
@@ -53,12 +51,10 @@ export class HealthFastPath {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly state: HealthStateStore,
+    private readonly answers: HealthAnswers,
     private readonly scheduler: HealthScheduler,
-    private readonly formatter: HealthFormatter,
     private readonly logger: HealthLogger,
     @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
-    private readonly bodies: ProbeBodyCache,
   ) {}
 
   /** Whether the fast path is on and in front of the HTTP server's request listener. */
@@ -119,8 +115,7 @@ export class HealthFastPath {
     const { url } = request;
     if (url === undefined || request.method !== 'GET') return false;
     const group = this.urls.get(url);
-    if (group === undefined || !this.state.group(group)) return false;
-    if (this.formatter.negotiate(group, request) !== 'default') return false;
+    if (group === undefined || !this.answers.isPlain(group, request)) return false;
     const refresh = this.scheduler.refreshGroup(group);
     if (!refresh) return this.send(group, response);
     refresh.then(
@@ -131,23 +126,9 @@ export class HealthFastPath {
   }
 
   private send(group: string, response: ServerResponse): boolean {
-    const state = this.state.group(group);
-    if (!state) return false;
-    const answer = this.bodies.render(state);
-    write(response, answer, this.statusCode(group, answer.status));
+    const answer = this.answers.plainGroup(group);
+    if (answer.statusCode === 404) return false;
+    writeAnswer(response, answer);
     return true;
   }
-
-  private statusCode(group: string, status: HealthStatus): number {
-    return httpStatusFor(this.options, group, status);
-  }
-}
-
-function write(response: ServerResponse, answer: RenderedProbeBody, code: number): void {
-  response.writeHead(code, {
-    'Content-Type': PROBE_CONTENT_TYPE,
-    'Cache-Control': 'no-store',
-    'Content-Length': answer.byteLength,
-  });
-  response.end(answer.body);
 }

@@ -15,7 +15,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
-import { HealthQueryPipe } from '../http/health-query.pipe';
+import { HealthQueryPipe } from '../answers/health-query.pipe';
 import { STREAM_RETRY_AFTER_SECONDS } from '../stream/health-stream.controller';
 import { takeOverResponse } from '../stream/stream-response';
 import { FleetReader, FleetUnavailableError } from './fleet-reader';

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import type { HealthStatus } from '../check';
 import { HealthRegistry } from '../discovery/health.registry';
 import { HealthStateStore } from '../engine/health-state.store';
@@ -35,6 +34,9 @@ export interface FormattedProbe {
   readonly admitted: boolean;
 }
 
+/** The Content-Type of a JSON answer, as Express and Fastify write it for an object. @internal */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** The draft's `componentType` of each built-in, by its `kind`. */
 const COMPONENT_TYPES: ReadonlyMap<string, string> = new Map([
   ['sql', 'datastore'],
@@ -64,7 +66,6 @@ export class HealthFormatter {
     @Inject(HEALTH_RESOLVED_OPTIONS) options: ResolvedHealthModuleOptions,
     private readonly registry: HealthRegistry,
     private readonly state: HealthStateStore,
-    private readonly adapterHost: HttpAdapterHost,
   ) {
     this.groupFormats = new Map(Object.entries(options.format.groups));
     this.fallback = options.format.fallback;
@@ -82,19 +83,14 @@ export class HealthFormatter {
     return this.groupFormats.get(group) ?? this.fallback;
   }
 
-  /** The body of a probe answer in `format`; sets the Content-Type of `application/health+json`. */
-  probe(
-    format: Exclude<NegotiatedFormat, 'default'>,
-    answer: FormattedProbe,
-    response: unknown,
-  ): FormattedBody {
+  /** The body of a probe answer in `format` (sent with {@link contentTypeOf} `format`). */
+  probe(format: Exclude<NegotiatedFormat, 'default'>, answer: FormattedProbe): FormattedBody {
     const reasons = answer.reason ? [answer.reason] : [];
     const checks = answer.checks.map((name) => this.checkInput(name, answer.group));
     const passed = answer.code < 400;
     if (format === 'terminus') {
       return toTerminusBody({ passed, reasons, checks, admitted: answer.admitted });
     }
-    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', HEALTH_JSON_MEDIA_TYPE);
     return toHealthJsonBody({
       group: answer.group,
       status: answer.status,
@@ -116,7 +112,6 @@ export class HealthFormatter {
     format: Exclude<NegotiatedFormat, 'default'>,
     snapshot: HealthSnapshot,
     admitted: boolean,
-    response: unknown,
     history?: (name: string) => HealthCheckHistorySummary | undefined,
   ): { code: number; body: FormattedBody } {
     const code = snapshot.status === 'down' ? 503 : 200;
@@ -130,7 +125,6 @@ export class HealthFormatter {
     if (format === 'terminus') {
       return { code, body: toTerminusBody({ passed, reasons, checks, admitted }) };
     }
-    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', HEALTH_JSON_MEDIA_TYPE);
     const body = toHealthJsonBody({
       group: null,
       status: snapshot.status,
@@ -147,6 +141,14 @@ export class HealthFormatter {
       at: snapshot.timestamp,
     });
     return { code, body };
+  }
+
+  /**
+   * The Content-Type of an answer in `format`: `application/health+json` for the IETF draft's,
+   * `application/json; charset=utf-8` (what Express and Fastify write for an object) otherwise.
+   */
+  contentTypeOf(format: NegotiatedFormat): string {
+    return format === 'health+json' ? HEALTH_JSON_MEDIA_TYPE : JSON_CONTENT_TYPE;
   }
 
   private checkInput(name: string, group: string): HealthJsonCheckInput {

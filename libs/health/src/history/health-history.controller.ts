@@ -12,8 +12,8 @@ import {
 } from '@nestjs/common';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
-import { HealthQueryPipe } from '../http/health-query.pipe';
-import { shownName } from '../http/health-response';
+import { HealthQueryPipe } from '../answers/health-query.pipe';
+import { shownName } from '../answers/health-response';
 import { HealthHistoryQuery } from './health-history.query';
 import { HealthHistory } from './health-history.service';
 import type {

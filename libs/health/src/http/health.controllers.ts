@@ -10,8 +10,8 @@ import {
 } from '@nestjs/common';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { LIVENESS, READINESS, STARTUP } from '../engine/aggregation';
-import { HealthDetailsQuery, HealthProbeQuery } from './health-probe.query';
-import { HealthQueryPipe } from './health-query.pipe';
+import { HealthDetailsQuery, HealthProbeQuery } from '../answers/health-probe.query';
+import { HealthQueryPipe } from '../answers/health-query.pipe';
 import {
   HealthResponder,
   type DetailsQuery,

@@ -3,6 +3,7 @@ import {
   ForbiddenException,
   Get,
   Header,
+  Inject,
   NotFoundException,
   Req,
   Res,
@@ -12,6 +13,9 @@ import {
 } from '@nestjs/common';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
+import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
+import type { ResolvedHealthModuleOptions } from '../health-module-options';
+import { servedOnProbePortOnly } from '../servers/probe-server.options';
 import { HealthMetrics } from './health-metrics.service';
 
 /**
@@ -28,12 +32,14 @@ export function createMetricsController(path: string): Type {
     constructor(
       private readonly metrics: HealthMetrics,
       private readonly policy: HealthDetailsPolicy,
+      @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
     ) {}
 
     /**
      * The module's own registry in the Prometheus text format, with prom-client's content type
      * and `Cache-Control: no-store`. 403 for callers the details policy does not admit; 404
-     * when metrics are off or not served here (`metrics.endpoint`). Reads the state: no check
+     * when metrics are off or not served here (`metrics.endpoint`, or `server.only` with
+     * `'metrics'` among `server.routes`). Reads the state: no check
      * runs.
      */
     @Get('metrics')
@@ -42,7 +48,8 @@ export function createMetricsController(path: string): Type {
       @Req() request: unknown,
       @Res({ passthrough: true }) response: unknown,
     ): Promise<StreamableFile> {
-      if (!this.metrics.served) throw new NotFoundException(`Cannot GET /${path}/metrics`);
+      if (!this.metrics.served || servedOnProbePortOnly(this.options.server, 'metrics'))
+        throw new NotFoundException(`Cannot GET /${path}/metrics`);
       if (!(await this.policy.admits(request, TARGET, response))) {
         throw new ForbiddenException(
           `Health metrics are shown only to callers the details policy admits (details: "${this.policy.mode}").`,

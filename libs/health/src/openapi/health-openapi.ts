@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { MissingOptionalDependencyError } from '../errors';
-import { MAX_EXCLUDED_CHECKS } from '../http/health-probe.query';
+import { MAX_EXCLUDED_CHECKS } from '../answers/health-probe.query';
 import { loadOptionalPeer } from '../indicators/core/optional-peer';
 import {
   DETAILS_BODY_SCHEMA,

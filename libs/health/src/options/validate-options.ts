@@ -186,3 +186,30 @@ export function validateFlagOrObject(
     value,
   };
 }
+
+/**
+ * Validates an option that takes an object of options (`server: { port }`) against its schema:
+ * one problem naming `option` when the value is not a plain object, otherwise the schema's
+ * problems dotted under it (`server.port`). `undefined` is valid (the option is off).
+ *
+ * @returns the problems and the options with strings converted (see {@link validateOptions}).
+ * @internal
+ */
+export function validateObjectOption<T extends object>(
+  option: string,
+  schema: ClassConstructor<T>,
+  value: unknown,
+  allowed: string,
+): { problems: OptionProblem[]; value: unknown } {
+  if (value === undefined) return { problems: [], value };
+  if (!isPlainObject(value)) {
+    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
+    return { problems: [{ option, value: given, allowed }], value };
+  }
+  const validated = validateOptions(schema, value);
+  const problems = validated.problems.map((problem) => ({
+    ...problem,
+    option: `${option}.${problem.option}`,
+  }));
+  return { problems, value: validated.value };
+}

@@ -1,6 +1,7 @@
 import {
   Controller,
   Get,
+  Inject,
   NotFoundException,
   Query,
   Req,
@@ -13,7 +14,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { HealthDetailsPolicy } from '../details/health-details.policy';
 import type { HealthDetailsTarget } from '../details/http-execution-context';
 import { HealthStateStore } from '../engine/health-state.store';
-import { HealthQueryPipe } from '../http/health-query.pipe';
+import { HealthQueryPipe } from '../answers/health-query.pipe';
+import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
+import type { ResolvedHealthModuleOptions } from '../health-module-options';
+import { servedOnProbePortOnly } from '../servers/probe-server.options';
 import { HealthStreamQuery } from './health-stream.query';
 import { HealthStreamService } from './health-stream.service';
 import { takeOverResponse } from './stream-response';
@@ -36,6 +40,7 @@ export function createStreamController(path: string): Type {
       private readonly state: HealthStateStore,
       private readonly adapterHost: HttpAdapterHost,
       private readonly policy: HealthDetailsPolicy,
+      @Inject(HEALTH_RESOLVED_OPTIONS) private readonly options: ResolvedHealthModuleOptions,
     ) {}
 
     /**
@@ -43,7 +48,8 @@ export function createStreamController(path: string): Type {
      * `snapshot` event on connect, then a `change` event per effective
      * transition; with `?interval=<seconds>` also a snapshot every N seconds; with
      * `?group=<name>` only that group. 400 for invalid parameters, 404 for an unknown group,
-     * 503 with `Retry-After` beyond `stream.maxSubscribers`.
+     * 503 with `Retry-After` beyond `stream.maxSubscribers`; 404 as an unmapped route when
+     * `server.only` serves the stream on the probe port only.
      */
     @Get('stream')
     async events(
@@ -51,6 +57,9 @@ export function createStreamController(path: string): Type {
       @Req() request: unknown,
       @Res() response: unknown,
     ): Promise<void> {
+      if (servedOnProbePortOnly(this.options.server, 'stream')) {
+        throw new NotFoundException(`Cannot GET ${requestUrl(request)}`);
+      }
       const { group, interval } = query as HealthStreamQuery;
       if (group !== undefined && !this.state.group(group)) {
         throw new NotFoundException(`No health group is named "${group}".`);
@@ -78,4 +87,14 @@ export function createStreamController(path: string): Type {
     handler: Reflect.get(HealthStreamController.prototype, 'events'),
   };
   return HealthStreamController;
+}
+
+/** The URL of a request as the client sent it (Express's `originalUrl`, Fastify's raw URL). */
+function requestUrl(request: unknown): string {
+  const { originalUrl, url, raw } = request as {
+    originalUrl?: string;
+    url?: string;
+    raw?: { url?: string };
+  };
+  return originalUrl ?? raw?.url ?? url ?? '';
 }

@@ -9,7 +9,7 @@ import type {
 } from '../engine/health-state.types';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
 import type { ResolvedHealthModuleOptions } from '../health-module-options';
-import { toCheckDetails, type HealthCheckDetails } from '../http/health-response';
+import { toCheckDetails, type HealthCheckDetails } from '../answers/health-response';
 import { HealthShutdown } from '../shutdown/health-shutdown';
 import { endStream, HEARTBEAT_FRAME, listenerOf, SSE_HEADERS, sseFrame } from './sse-fanout';
 import type { StreamResponse } from './stream-response';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { IndicatorStatus } from '../check';
 import type { GroupState } from '../engine/health-state.types';
 import { HealthStateStore } from '../engine/health-state.store';
-import { toProbeBody } from '../http/health-response';
+import { toProbeBody } from './health-response';
 import { indicatorDefinition } from '../../spec-helpers/indicator-definition';
 import { ProbeBodyCache } from './probe-body.cache';
 
