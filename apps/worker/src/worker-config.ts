@@ -12,6 +12,12 @@ export interface WorkerConfig {
    */
   readonly grpcPort: number;
   /**
+   * `HEALTH_PORT`: the probe port (a `node:http` server of the health module's own) for the
+   * liveness probe: `/health/live`, `/health/ready`, `/health/startup`, `GET /health`. `0` picks
+   * a free port. @default 9000
+   */
+  readonly healthPort: number;
+  /**
    * `SHUTDOWN_DELAY_MS`: on SIGTERM, how long the probes say "not ready" while the worker goes
    * on, before it closes. @default 0
    */
@@ -64,6 +70,12 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     'must be an integer from 0 to 65535',
     50051,
   );
+  const healthPort = read(
+    'HEALTH_PORT',
+    integerIn(0, 65_535),
+    'must be an integer from 0 to 65535',
+    9000,
+  );
   const shutdownDelayMs = read(
     'SHUTDOWN_DELAY_MS',
     integerIn(0, 300_000),
@@ -75,9 +87,12 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     redisUrl,
     queuePrefix,
     grpcPort,
+    healthPort,
     shutdownDelayMs,
     health: {
-      // A worker has no HTTP server: its probes are the gRPC health service.
+      // A worker has no HTTP server: its probes are the module's own probe port (HTTP, for the
+      // liveness probe) and gRPC health service (for the readiness probe).
+      server: { port: healthPort },
       grpc: { port: grpcPort },
       shutdownDelayMs,
       defaults: { intervalMs: 5_000, timeoutMs: 1_000 },

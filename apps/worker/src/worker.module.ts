@@ -7,8 +7,8 @@ import { WorkProcessor } from './work.processor';
 import type { WorkerConfig } from './worker-config';
 
 /**
- * A BullMQ worker with no HTTP server: the health module serves its probes over the gRPC
- * health protocol, and finds the `queue` indicator by itself.
+ * A BullMQ worker with no HTTP server: the health module serves its probes on a probe port of
+ * its own and over the gRPC health protocol, and finds the `queue` indicator by itself.
  */
 @Module({})
 export class WorkerModule {
