@@ -51,6 +51,12 @@ import {
   type HealthHistoryOptions,
   type ResolvedHistoryOptions,
 } from './history/health-history.options';
+import {
+  resolveTelemetryOptions,
+  validateTelemetryOptions,
+  type HealthTelemetryOptions,
+  type ResolvedHealthTelemetryOptions,
+} from './telemetry/health-telemetry.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -194,6 +200,18 @@ export interface HealthModuleOptions {
    * @example `history: { bucketMs: 300_000, retentionMs: 604_800_000 }` (5-minute buckets, 7 days)
    */
   history?: boolean | HealthHistoryOptions;
+  /**
+   * OpenTelemetry metrics and spans of the health state, through the app's global
+   * `MeterProvider` and `TracerProvider`, with `@opentelemetry/api` (an optional peer
+   * dependency): the facts of the Prometheus metrics under OpenTelemetry names
+   * (`health.check.duration` in `s`, `health.indicator.status` with a `health.status`
+   * attribute, …) and a root span per check run (`health.check <indicator>`). See {@link
+   * HealthTelemetryOptions}; with `@opentelemetry/api` missing, the boot fails with
+   * `MissingOptionalDependencyError`. Until the app registers an SDK, nothing is recorded.
+   * @default undefined (no telemetry; `@opentelemetry/api` is never loaded)
+   * @example `telemetry: true`, or `telemetry: { traces: false }`
+   */
+  telemetry?: boolean | HealthTelemetryOptions;
   /**
    * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
    * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
@@ -375,6 +393,7 @@ export interface ResolvedHealthModuleOptions {
   readonly fleet: ResolvedFleetOptions | undefined;
   /** `undefined` when history is off. */
   readonly history: ResolvedHistoryOptions | undefined;
+  readonly telemetry: ResolvedHealthTelemetryOptions;
   readonly stream: Required<HealthStreamOptions>;
   readonly indicators: readonly BuiltInIndicator[];
   readonly details: HealthDetailsMode;
@@ -574,6 +593,7 @@ export function resolveHealthModuleOptions(
     metrics: resolveMetricsOptions(options?.metrics),
     fleet: resolveFleetOptions(options?.fleet),
     history: resolveHistoryOptions(options?.history),
+    telemetry: resolveTelemetryOptions(options?.telemetry),
     stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
     indicators: [...(options?.indicators ?? [])],
     details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
@@ -590,7 +610,7 @@ const INDICATORS_RULE =
 
 /**
  * Validates module options. `indicators`, `logger`, `metrics`, `fleet` and `history` are checked
- * apart from the class-validator schema: they hold clients and instances (a LoggerService, a prom-client
+ * apart from the class-validator schema (and `telemetry` by its own schema): they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
  * @internal
@@ -616,7 +636,10 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, fleet, history, ...rest } = raw as Record<string, unknown>;
+  const { indicators, logger, metrics, fleet, history, telemetry, ...rest } = raw as Record<
+    string,
+    unknown
+  >;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
   const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
@@ -631,6 +654,8 @@ export function validateModuleOptions(raw: unknown): {
   problems.push(...fleetOption.problems);
   const historyOption = validateHistoryOptions(history);
   problems.push(...historyOption.problems);
+  const telemetryOption = validateTelemetryOptions(telemetry);
+  problems.push(...telemetryOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
@@ -638,6 +663,7 @@ export function validateModuleOptions(raw: unknown): {
     ...(metricsOption.value === undefined ? {} : { metrics: metricsOption.value }),
     ...(fleetOption.value === undefined ? {} : { fleet: fleetOption.value }),
     ...(historyOption.value === undefined ? {} : { history: historyOption.value }),
+    ...(telemetryOption.value === undefined ? {} : { telemetry: telemetryOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

@@ -36,6 +36,7 @@ import { FleetPublisher } from './fleet/fleet-publisher';
 import { FleetReader } from './fleet/fleet-reader';
 import { FleetStreamService } from './fleet/fleet-stream.service';
 import { HealthHistory } from './history/health-history.service';
+import { HealthTelemetry } from './telemetry/health-telemetry.service';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -94,8 +95,9 @@ function importsHealthModule(entry: unknown): boolean {
  *
  * Providers to inject: `HealthRegistry`, `HealthStateStore`, `HealthDetailsPolicy` (who sees
  * details), `HealthShutdown` (the graceful shutdown: readiness down, `shutdownDelayMs`, then
- * close), `HealthMetrics` (the Prometheus registry, with `metrics`) and `HealthHistory` (uptime
- * and transitions, with `history`, on by default). Methods marked
+ * close), `HealthMetrics` (the Prometheus registry, with `metrics`), `HealthHistory` (uptime
+ * and transitions, with `history`, on by default) and `HealthTelemetry` (OpenTelemetry, with
+ * `telemetry`). Methods marked
  * `@OnHealthChange()` on any provider are called on every transition they match.
  *
  * @example
@@ -165,6 +167,7 @@ function importsHealthModule(entry: unknown): boolean {
     FleetReader,
     FleetStreamService,
     HealthHistory,
+    HealthTelemetry,
   ],
   exports: [
     HealthRegistry,
@@ -173,6 +176,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthShutdown,
     HealthMetrics,
     HealthHistory,
+    HealthTelemetry,
   ],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {

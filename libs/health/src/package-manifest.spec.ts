@@ -25,6 +25,7 @@ const OPTIONAL_PEERS = [
   '@nestjs/microservices',
   'mqtt',
   'nats',
+  '@opentelemetry/api',
 ];
 
 function sourceFiles(): string[] {
