@@ -114,7 +114,9 @@ describe.each(HTTP_ADAPTERS)('on %s, OpenTelemetry through a dependency outage',
   beforeAll(async () => {
     upstream = await TestTcpServer.start();
     spans = new InMemorySpanExporter();
-    tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+    tracerProvider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+    });
     reader = new CollectingReader();
     meterProvider = new MeterProvider({ readers: [reader] });
     expect(trace.setGlobalTracerProvider(tracerProvider)).toBe(true);
@@ -249,7 +251,11 @@ describe.each(HTTP_ADAPTERS)('on %s, OpenTelemetry through a dependency outage',
           'health.previous_status': 'up',
           'health.status': 'down',
         },
-        { 'health.group.name': 'readiness', 'health.previous_status': 'up', 'health.status': 'down' },
+        {
+          'health.group.name': 'readiness',
+          'health.previous_status': 'up',
+          'health.status': 'down',
+        },
       ]),
     );
     // The other indicators' runs are spans too, and nothing exported holds the secret.
@@ -305,7 +311,9 @@ describe.each(HTTP_ADAPTERS)('on %s, OpenTelemetry with no SDK registered', (ada
 
     // Runs went by with the API's no-op providers; now the app registers an SDK.
     const spans = new InMemorySpanExporter();
-    tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+    tracerProvider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+    });
     const registeredAt = Date.now();
     expect(trace.setGlobalTracerProvider(tracerProvider)).toBe(true);
 

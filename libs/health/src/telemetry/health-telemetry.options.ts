@@ -115,7 +115,9 @@ export const HEALTH_TELEMETRY_DEFAULTS = {
    * Default of {@link HealthTelemetryOptions.durationBucketsSeconds}, in seconds: the boundaries
    * OpenTelemetry's HTTP semantic conventions advise for `http.server.request.duration`.
    */
-  durationBucketsSeconds: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+  durationBucketsSeconds: [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+  ],
 } as const;
 
 const NAME_RULE =
