@@ -455,3 +455,37 @@ describe('OpenTelemetry over OTLP/HTTP to a receiver on loopback', () => {
     expect(JSON.stringify(receiver.requests)).not.toContain(SECRET);
   }, 90_000);
 });
+
+describe.each(HTTP_ADAPTERS)('on %s, an OpenTelemetry SDK that throws', (adapter) => {
+  let app: RunningExampleApp;
+
+  afterEach(async () => {
+    await app?.close();
+    trace.disable();
+  });
+
+  it('changes no probe answer: the failure is logged once and counted', async () => {
+    // A tracer whose every span fails, as a misconfigured SDK's might.
+    const fail = (): never => {
+      throw new Error(`exporter misconfigured: https://user:${SECRET}@collector`);
+    };
+    const broken: TracerProviderLike = {
+      getTracer: () => ({ startSpan: fail, startActiveSpan: fail }),
+    };
+    expect(trace.setGlobalTracerProvider(broken)).toBe(true);
+    app = await exampleApp(adapter).withHealthOptions({ telemetry: true }).start();
+    const telemetry = app.app.get(HealthTelemetry);
+
+    await waitFor(() => expect(telemetry.failures).toBeGreaterThanOrEqual(5));
+    await app.waitForCheck('database', 'up');
+    await app.get('/health/live').expect(200);
+
+    const lines = app.logs
+      .linesOf('warn', 'HealthModule')
+      .filter((line) => line.startsWith('OpenTelemetry'));
+    expect(lines).toEqual([
+      'OpenTelemetry: recording a health check failed (Error); further failures are counted, not logged.',
+    ]);
+    expect(JSON.stringify(app.logs.linesOf('warn', 'HealthModule'))).not.toContain(SECRET);
+  });
+});
