@@ -284,14 +284,17 @@ describe.each(HTTP_ADAPTERS)('on %s, OpenTelemetry through a dependency outage',
 describe.each(HTTP_ADAPTERS)('on %s, OpenTelemetry with no SDK registered', (adapter) => {
   let app: RunningExampleApp;
   let tracerProvider: TracerProvider | undefined;
+  let meterProvider: MeterProvider | undefined;
 
   afterEach(async () => {
     await app?.close();
     trace.disable();
+    metrics.disable();
     await tracerProvider?.shutdown();
+    await meterProvider?.shutdown();
   });
 
-  it('records no span until an SDK is registered, then picks it up at the next run', async () => {
+  it('records nothing until an SDK is registered, then picks it up at the next run', async () => {
     trace.disable();
     metrics.disable();
     // The API's no-op tracer provider and meter: the module must not even ask them for a
@@ -323,8 +326,11 @@ describe.each(HTTP_ADAPTERS)('on %s, OpenTelemetry with no SDK registered', (ada
     tracerProvider = new TracerProvider({
       spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
     });
+    const reader = new CollectingReader();
+    meterProvider = new MeterProvider({ readers: [reader] });
     const registeredAt = Date.now();
     expect(trace.setGlobalTracerProvider(tracerProvider)).toBe(true);
+    expect(metrics.setGlobalMeterProvider(meterProvider)).toBe(true);
 
     const recorded = await waitFor(() => {
       const found = spans.getFinishedSpans().filter((s) => s.name === 'health.check database');
@@ -340,6 +346,16 @@ describe.each(HTTP_ADAPTERS)('on %s, OpenTelemetry with no SDK registered', (ada
       'health.indicator.name': 'database',
       'health.status': expect.stringMatching(/^(up|degraded|down)$/),
     });
+    const collected = await waitFor(async () => {
+      const found = await collect(reader);
+      expect(
+        value(found, 'health.check.failures', { 'health.indicator.name': 'database' }),
+      ).toEqual(expect.any(Number));
+      return found;
+    });
+    expect(
+      statusOf(collected, 'health.indicator.status', 'health.indicator.name', 'database'),
+    ).toEqual(expect.stringMatching(/^(up|degraded|down)$/));
     expect(telemetry.failures).toBe(0);
   });
 });
