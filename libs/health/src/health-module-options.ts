@@ -69,6 +69,12 @@ import {
   type HealthProbeServerOptions,
   type ResolvedProbeServerOptions,
 } from './servers/probe-server.options';
+import {
+  resolveTelemetryOptions,
+  validateTelemetryOptions,
+  type HealthTelemetryOptions,
+  type ResolvedHealthTelemetryOptions,
+} from './telemetry/health-telemetry.options';
 import { booleanFromString, UnconvertedOptionString } from './options/option-strings';
 import {
   findOptionProblems,
@@ -233,6 +239,18 @@ export interface HealthModuleOptions {
    * @example `notifications: { channels: [{ type: 'webhook', url: 'https://hooks.example.com/health' }] }`
    */
   notifications?: HealthNotificationsOptions;
+  /**
+   * OpenTelemetry metrics and spans of the health state, through the app's global
+   * `MeterProvider` and `TracerProvider`, with `@opentelemetry/api` (an optional peer
+   * dependency): the facts of the Prometheus metrics under OpenTelemetry names
+   * (`health.check.duration` in `s`, `health.indicator.status` with a `health.status`
+   * attribute, …) and a root span per check run (`health.check <indicator>`). See {@link
+   * HealthTelemetryOptions}; with `@opentelemetry/api` missing, the boot fails with
+   * `MissingOptionalDependencyError`. Until the app registers an SDK, nothing is recorded.
+   * @default undefined (no telemetry; `@opentelemetry/api` is never loaded)
+   * @example `telemetry: true`, or `telemetry: { traces: false }`
+   */
+  telemetry?: boolean | HealthTelemetryOptions;
   /**
    * The Server-Sent-Events stream at `GET /<path>/stream` (and the dashboard that reads it).
    * @default { heartbeatMs: 15000, maxSubscribers: 1000, retryMs: 3000 }
@@ -432,6 +450,7 @@ export interface ResolvedHealthModuleOptions {
   readonly grpc: ResolvedGrpcOptions | undefined;
   /** `undefined` when notifications are off. */
   readonly notifications: ResolvedNotificationsOptions | undefined;
+  readonly telemetry: ResolvedHealthTelemetryOptions;
   readonly stream: Required<HealthStreamOptions>;
   readonly indicators: readonly BuiltInIndicator[];
   readonly details: HealthDetailsMode;
@@ -636,6 +655,7 @@ export function resolveHealthModuleOptions(
     history: resolveHistoryOptions(options?.history),
     grpc: resolveGrpcOptions(options?.grpc),
     notifications: resolveNotificationsOptions(options?.notifications, fleet),
+    telemetry: resolveTelemetryOptions(options?.telemetry),
     stream: { ...HEALTH_MODULE_DEFAULTS.stream, ...stripUndefined(options?.stream ?? {}) },
     indicators: [...(options?.indicators ?? [])],
     details: options?.details ?? HEALTH_MODULE_DEFAULTS.details,
@@ -653,7 +673,7 @@ const INDICATORS_RULE =
 
 /**
  * Validates module options. `indicators`, `logger`, `metrics`, `fleet`, `history`, `grpc`,
- * `notifications` and `server` are checked
+ * `notifications`, `server` and `telemetry` are checked
  * apart from the class-validator schema: they hold clients and instances (a LoggerService, a prom-client
  * registry), which must be neither copied nor walked.
  *
@@ -680,8 +700,18 @@ export function validateModuleOptions(raw: unknown): {
       options: raw as HealthModuleOptions | undefined,
     };
   }
-  const { indicators, logger, metrics, fleet, history, grpc, notifications, server, ...rest } =
-    raw as Record<string, unknown>;
+  const {
+    indicators,
+    logger,
+    metrics,
+    fleet,
+    history,
+    grpc,
+    notifications,
+    server,
+    telemetry,
+    ...rest
+  } = raw as Record<string, unknown>;
   const validated = validateOptions(HealthModuleOptionsSchema, rest);
   const problems = validated.problems;
   const logging = typeof logger === 'string' ? booleanFromString(logger) : logger;
@@ -702,6 +732,8 @@ export function validateModuleOptions(raw: unknown): {
   problems.push(...notificationsOption.problems);
   const serverOption = validateProbeServerOptions(server);
   problems.push(...serverOption.problems);
+  const telemetryOption = validateTelemetryOptions(telemetry);
+  problems.push(...telemetryOption.problems);
   const options = {
     ...(validated.value as Record<string, unknown>),
     ...(indicators === undefined ? {} : { indicators }),
@@ -714,6 +746,7 @@ export function validateModuleOptions(raw: unknown): {
       ? {}
       : { notifications: notificationsOption.value }),
     ...(serverOption.value === undefined ? {} : { server: serverOption.value }),
+    ...(telemetryOption.value === undefined ? {} : { telemetry: telemetryOption.value }),
   } as HealthModuleOptions;
   if (indicators === undefined) return { problems, options };
   if (!Array.isArray(indicators)) {

@@ -42,6 +42,7 @@ import { HealthGrpcServer } from './servers/grpc/grpc-health.server';
 import { HealthServingStatus } from './servers/grpc/serving-status';
 import { HealthNotifications } from './notifications/health-notifications.service';
 import { HealthProbeServer } from './servers/health-probe.server';
+import { HealthTelemetry } from './telemetry/health-telemetry.service';
 
 function resolveModuleOptions(raw: HealthModuleOptions | undefined): ResolvedHealthModuleOptions {
   const { problems, options } = validateModuleOptions(raw);
@@ -100,8 +101,9 @@ function importsHealthModule(entry: unknown): boolean {
  *
  * Providers to inject: `HealthRegistry`, `HealthStateStore`, `HealthDetailsPolicy` (who sees
  * details), `HealthShutdown` (the graceful shutdown: readiness down, `shutdownDelayMs`, then
- * close), `HealthMetrics` (the Prometheus registry, with `metrics`) and `HealthHistory` (uptime
- * and transitions, with `history`, on by default). Methods marked
+ * close), `HealthMetrics` (the Prometheus registry, with `metrics`), `HealthHistory` (uptime
+ * and transitions, with `history`, on by default) and `HealthTelemetry` (OpenTelemetry, with
+ * `telemetry`). Methods marked
  * `@OnHealthChange()` on any provider are called on every transition they match.
  *
  * @example
@@ -177,6 +179,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthGrpcServer,
     HealthNotifications,
     HealthProbeServer,
+    HealthTelemetry,
   ],
   exports: [
     HealthRegistry,
@@ -188,6 +191,7 @@ function importsHealthModule(entry: unknown): boolean {
     HealthServingStatus,
     HealthGrpcServer,
     HealthProbeServer,
+    HealthTelemetry,
   ],
 })
 export class HealthModule extends ConfigurableHealthModule implements NestModule {

@@ -25,6 +25,7 @@ const OPTIONAL_PEERS = [
   'mqtt',
   'nats',
   'prom-client',
+  '@opentelemetry/api',
   '@nestjs/terminus',
   '@nestjs/swagger',
   '@nestjs/microservices',

@@ -55,6 +55,17 @@ export {
   type PrometheusRegistryLike,
 } from './metrics';
 export {
+  HealthTelemetry,
+  HEALTH_TELEMETRY_METRICS,
+  HEALTH_TELEMETRY_ATTRIBUTES,
+  HEALTH_TELEMETRY_DEFAULTS,
+  HEALTH_CHECK_SPAN_PREFIX,
+  HEALTH_TRANSITION_EVENT,
+  INDICATOR_TELEMETRY_STATUSES,
+  GROUP_TELEMETRY_STATUSES,
+  type HealthTelemetryOptions,
+} from './telemetry';
+export {
   OnHealthChange,
   InvalidHealthChangeHookError,
   type HealthChangeFilter,

@@ -28,6 +28,7 @@ const OPTIONAL_PEERS = [
   '@grpc/grpc-js',
   'grpc-health-check',
   'nodemailer',
+  '@opentelemetry/api',
 ];
 
 function sourceFiles(): string[] {
