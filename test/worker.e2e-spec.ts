@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -5,6 +6,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { ExampleProcess } from './helpers/example-process';
 import { hasRedisServer, TestRedisServer } from './helpers/redis-server';
 import { waitFor } from './helpers/wait-for';
+import { parse } from 'yaml';
 
 /** The official health.proto, vendored with its licence: the client shares nothing with the server. */
 const PROTO = join(__dirname, '../libs/health/spec-helpers/grpc/health.proto');
@@ -17,6 +19,15 @@ interface HealthClient extends grpc.Client {
     request: { service: string },
     callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
   ): void;
+}
+
+/** What the spec reads of the worker's container in its manifest. */
+interface WorkerContainer {
+  readonly env: ReadonlyArray<{ readonly name: string; readonly value?: string }>;
+  readonly ports: ReadonlyArray<{ readonly name: string; readonly containerPort: number }>;
+  readonly startupProbe: { readonly httpGet: { readonly path: string; readonly port: string } };
+  readonly livenessProbe: { readonly httpGet: { readonly path: string; readonly port: string } };
+  readonly readinessProbe: { readonly grpc: { readonly port: number; readonly service?: string } };
 }
 
 const describeWithRedis = hasRedisServer() ? describe : describe.skip;
@@ -112,6 +123,26 @@ describeWithRedis(
         timeoutMs: 60_000,
         intervalMs: 100,
       });
+    });
+
+    it('answers the probes of its Kubernetes manifest: httpGet liveness on the probe port, native gRPC readiness', async () => {
+      const manifest = parse(
+        readFileSync(join(__dirname, '../apps/worker/k8s/deployment.yaml'), 'utf8'),
+      ) as { spec: { template: { spec: { containers: WorkerContainer[] } } } };
+      const container = manifest.spec.template.spec.containers[0];
+      const env = (name: string) => container.env.find((e) => e.name === name)?.value;
+      const portNamed = (name: string) =>
+        container.ports.find((p) => p.name === name)?.containerPort;
+      // The probes point at the ports the worker is told to listen on.
+      expect(portNamed(container.livenessProbe.httpGet.port)).toBe(Number(env('HEALTH_PORT')));
+      expect(portNamed(container.startupProbe.httpGet.port)).toBe(Number(env('HEALTH_PORT')));
+      expect(container.readinessProbe.grpc.port).toBe(Number(env('HEALTH_GRPC_PORT')));
+      // And the running worker answers them (on its own free ports here).
+      for (const probe of [container.startupProbe, container.livenessProbe]) {
+        const answer = await fetch(`http://127.0.0.1:${probePort}${probe.httpGet.path}`);
+        expect([probe.httpGet.path, answer.status]).toEqual([probe.httpGet.path, 200]);
+      }
+      expect(await check(container.readinessProbe.grpc.service ?? '')).toBe('SERVING');
     });
 
     it('exits with code 0 on SIGTERM', async () => {
