@@ -492,6 +492,39 @@ describe('the server option', () => {
   });
 });
 
+describe('maxRequestsPerSocket on the probe port', () => {
+  let context: INestApplicationContext | undefined;
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('closes the connection after the last answer, and never answers 503 to a client that keeps sending', async () => {
+    @Module({
+      imports: [
+        HealthModule.forRoot({ logger: false, server: { ...PROBE_PORT, maxRequestsPerSocket: 3 } }),
+      ],
+      providers: [DatabaseHealth],
+    })
+    class LimitedModule {}
+    context = await NestFactory.createApplicationContext(LimitedModule, { logger: false });
+    const base = probeUrlOf(context);
+    await settled(base);
+    // Five requests pipelined on one connection, as a client that ignores Connection: close.
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5));
+    await ended;
+    // Answers follow each other on the connection: each starts with its status line.
+    const heads = received.split('HTTP/1.1 ').slice(1);
+    expect(heads.map((head) => head.slice(0, 3))).toEqual(['200', '200', '200']);
+    expect(heads[2]).toMatch(/\r\nConnection: close\r\n/i);
+    expect(heads[1]).not.toMatch(/\r\nConnection: close\r\n/i);
+  });
+});
+
 describe('1,000 slow clients (slowloris) on the probe port', () => {
   let context: INestApplicationContext | undefined;
   const sockets: Socket[] = [];

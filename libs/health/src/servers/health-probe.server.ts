@@ -13,7 +13,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -117,6 +117,8 @@ class UndecodablePathError extends Error {}
 @Injectable()
 export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private server?: Server;
+  /** Requests answered per connection, for `maxRequestsPerSocket`. */
+  private readonly requestsOnSocket = new WeakMap<Socket, number>();
   private readonly settings: ResolvedProbeServerOptions | undefined;
   private readonly base: string;
   private warned = false;
@@ -163,7 +165,9 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     server.headersTimeout = settings.headersTimeoutMs;
     server.requestTimeout = settings.requestTimeoutMs;
     server.keepAliveTimeout = settings.keepAliveTimeoutMs;
-    server.maxRequestsPerSocket = settings.maxRequestsPerSocket;
+    // Not Node's server.maxRequestsPerSocket: past it Node answers 503 to a client that keeps
+    // sending on the connection, and a 503 from a probe route says "not ready". The limit is
+    // kept in answer() instead, closing the connection after the last answer.
     // Malformed requests, header floods and slow clients get Node's own answers (400, 431,
     // 408) and a closed connection: no 'clientError' listener replaces them.
     this.server = server;
@@ -191,10 +195,26 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     await closed;
   }
 
+  /**
+   * Counts the requests of `socket`: whether this one reaches `maxRequestsPerSocket` (its answer
+   * then says `Connection: close` and the connection ends after it; later requests a client
+   * pipelined on it are never answered, rather than answered 503 as Node would).
+   */
+  private lastOnSocket(socket: Socket): boolean {
+    const limit = this.settings?.maxRequestsPerSocket ?? 0;
+    if (limit === 0) return false;
+    const count = (this.requestsOnSocket.get(socket) ?? 0) + 1;
+    this.requestsOnSocket.set(socket, count);
+    return count >= limit;
+  }
+
   /** Answers one request of the probe port (its `request` listener). @internal */
   answer(request: IncomingMessage, response: ServerResponse): void {
     const head = request.method === 'HEAD';
-    if (this.shutdown.phase !== 'running') response.setHeader('Connection', 'close');
+    if (this.shutdown.phase !== 'running' || this.lastOnSocket(request.socket)) {
+      response.setHeader('Connection', 'close');
+      response.once('finish', () => request.socket.end());
+    }
     let answer: HealthAnswer | Promise<HealthAnswer | undefined> | undefined;
     try {
       answer = this.answerFor(request, response);

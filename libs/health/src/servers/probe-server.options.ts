@@ -81,8 +81,10 @@ export interface HealthProbeServerOptions {
    */
   keepAliveTimeoutMs?: number;
   /**
-   * Most requests one connection may carry (`server.maxRequestsPerSocket`); the last is answered
-   * with `Connection: close`. Integer from 0 (no limit) to 1000000.
+   * Most requests one connection may carry: the last is answered with `Connection: close` and
+   * the connection ends after it (a client that pipelined more reconnects; unlike Node's
+   * `server.maxRequestsPerSocket`, which answers those 503, a "not ready" from a probe route).
+   * Integer from 0 (no limit) to 1000000.
    * @default 1000
    */
   maxRequestsPerSocket?: number;
