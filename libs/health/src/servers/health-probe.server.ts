@@ -121,6 +121,8 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
   private readonly requestsOnSocket = new WeakMap<Socket, number>();
   private readonly settings: ResolvedProbeServerOptions | undefined;
   private readonly base: string;
+  /** The path of each built-in group's probe (and alias), for the plain probes' short way. */
+  private readonly plainPaths: ReadonlyMap<string, string>;
   private warned = false;
 
   /** Created by Nest's injector; inject the instance rather than constructing one. @internal */
@@ -137,6 +139,7 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
   ) {
     this.settings = options.server;
     this.base = route.path === '' ? '' : `/${route.path}`;
+    this.plainPaths = plainProbePaths(this.base, route.aliases, this.settings?.routes ?? []);
   }
 
   /** The port it listens on (useful with `port: 0`); `undefined` when it does not listen. */
@@ -235,6 +238,11 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     response: ServerResponse,
   ): HealthAnswer | Promise<HealthAnswer | undefined> | undefined {
     const url = request.url ?? '/';
+    // The kubelet's probe (GET, a built-in group, no query): no routing, no query pipe.
+    const plainGroup = request.method === 'GET' ? this.plainPaths.get(url) : undefined;
+    if (plainGroup !== undefined) {
+      return this.answers.probe(plainGroup, undefined, this.callerOf(request, response));
+    }
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
     const method = request.method ?? 'GET';
@@ -434,6 +442,22 @@ function withQuery<A>(
   const given = (read: unknown) => answer(read === NO_QUERY ? undefined : read);
   if (query instanceof Promise) return query.then(given);
   return given(query);
+}
+
+/** `/<path>/live`, `/livez`, … → the group each probe of a built-in group answers for. */
+function plainProbePaths(
+  base: string,
+  aliases: boolean,
+  routes: readonly string[],
+): ReadonlyMap<string, string> {
+  const paths = new Map<string, string>();
+  if (!routes.includes('probes')) return paths;
+  for (const [segment, group] of Object.entries(GROUP_ROUTES))
+    paths.set(`${base}/${segment}`, group);
+  if (aliases) {
+    for (const [alias, group] of Object.entries(ALIAS_ROUTES)) paths.set(`/${alias}`, group);
+  }
+  return paths;
 }
 
 /** The decoded, non-empty segments of a path; an empty segment (`//`, a trailing `/`) matches nothing. */
