@@ -1,23 +1,8 @@
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { HTTP_ADAPTERS, SERVICES } from './helpers/example-app';
 import { ExampleProcess } from './helpers/example-process';
 import { waitFor } from './helpers/wait-for';
-
-/** The official health.proto, vendored with its licence: the client shares nothing with the server. */
-const PROTO = join(__dirname, '../libs/health/spec-helpers/grpc/health.proto');
-const loaded = grpc.loadPackageDefinition(
-  protoLoader.loadSync(PROTO, { keepCase: true, enums: String, defaults: true }),
-) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
-
-interface HealthClient extends grpc.Client {
-  check(
-    request: { service: string },
-    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
-  ): void;
-  watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
-}
+import { healthClient, type HealthClient } from '../libs/health/spec-helpers/grpc-health-client';
 
 const SHUTDOWN_DELAY_MS = 3_000;
 
@@ -51,10 +36,7 @@ describe.each(HTTP_ADAPTERS)('the example app on %s with HEALTH_GRPC_PORT', (ada
       },
       { timeoutMs: 10_000, intervalMs: 50 },
     );
-    return new loaded.grpc.health.v1.Health(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as HealthClient;
+    return healthClient(port);
   }
 
   const check = (health: HealthClient, service: string) =>

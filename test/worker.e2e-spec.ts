@@ -1,25 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { Queue, QueueEvents } from 'bullmq';
 import { ExampleProcess } from './helpers/example-process';
 import { hasRedisServer, TestRedisServer } from './helpers/redis-server';
 import { waitFor } from './helpers/wait-for';
 import { parse } from 'yaml';
-
-/** The official health.proto, vendored with its licence: the client shares nothing with the server. */
-const PROTO = join(__dirname, '../libs/health/spec-helpers/grpc/health.proto');
-const loaded = grpc.loadPackageDefinition(
-  protoLoader.loadSync(PROTO, { keepCase: true, enums: String, defaults: true }),
-) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
-
-interface HealthClient extends grpc.Client {
-  check(
-    request: { service: string },
-    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
-  ): void;
-}
+import { healthClient, type HealthClient } from '../libs/health/spec-helpers/grpc-health-client';
 
 /** What the spec reads of the worker's container in its manifest. */
 interface WorkerContainer {
@@ -79,10 +65,7 @@ describeWithRedis(
         },
         { timeoutMs: 10_000, intervalMs: 100 },
       );
-      client = new loaded.grpc.health.v1.Health(
-        `127.0.0.1:${port}`,
-        grpc.credentials.createInsecure(),
-      ) as unknown as HealthClient;
+      client = healthClient(port);
       await waitFor(async () => expect(await check('')).toBe('SERVING'), {
         timeoutMs: 30_000,
         intervalMs: 100,

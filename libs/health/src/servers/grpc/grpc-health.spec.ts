@@ -1,7 +1,5 @@
 import { createServer, type Server as NetServer } from 'node:net';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { TestingModule } from '@nestjs/testing';
 import { Test } from '@nestjs/testing';
 import { HealthModule } from '../../health.module';
@@ -10,30 +8,7 @@ import { InvalidHealthModuleOptionsError } from '../../errors';
 import { tcpIndicator } from '../../indicators/network/tcp.health';
 import { HealthGrpcServer } from './grpc-health.server';
 import { HealthServingStatus } from './serving-status';
-
-/**
- * The official `grpc/health/v1/health.proto` (vendored with its licence beside it), loaded as
- * any gRPC client would: the spec's client does not share the server's service definition.
- */
-const PROTO = join(__dirname, '../../../spec-helpers/grpc/health.proto');
-const definition = protoLoader.loadSync(PROTO, { keepCase: true, enums: String, defaults: true });
-const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-  grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-};
-type HealthClient = grpc.Client & {
-  check(
-    request: { service: string },
-    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
-  ): void;
-  watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
-  list(
-    request: object,
-    callback: (
-      error: grpc.ServiceError | null,
-      response?: { statuses: Record<string, { status: string }> },
-    ) => void,
-  ): void;
-};
+import { healthClient, type HealthClient } from '../../../spec-helpers/grpc-health-client';
 
 /** A TCP port the spec opens and closes: the dependency of the `database` indicator. */
 class Dependency {
@@ -133,10 +108,7 @@ describe('gRPC health service (grpc option), with a real grpc-js client', () => 
     await moduleRef.init();
     const port = moduleRef.get(HealthGrpcServer).port;
     if (port === undefined) throw new Error('the gRPC server is not listening');
-    client = new loaded.grpc.health.v1.Health(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as HealthClient;
+    client = healthClient(port);
     return client;
   }
 
@@ -251,10 +223,7 @@ describe('gRPC health service (grpc option), with a real grpc-js client', () => 
     }).compile();
     context = moduleRef;
     await moduleRef.init();
-    client = new loaded.grpc.health.v1.Health(
-      `127.0.0.1:${moduleRef.get(HealthGrpcServer).port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as HealthClient;
+    client = healthClient(moduleRef.get(HealthGrpcServer).port ?? 0);
     const open = [watch(client, 'liveness'), watch(client, 'liveness')];
     await waitFor(() => (open.every((w) => w.statuses.length === 1) ? true : undefined), 'two');
     const third = watch(client, 'liveness');

@@ -1,7 +1,5 @@
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { GrpcMethod, RpcException, Transport } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
@@ -11,6 +9,7 @@ import { up } from '../../check';
 import { HealthRegistry } from '../../discovery/health.registry';
 import { HealthModule } from '../../health.module';
 import { HealthServingStatus } from './serving-status';
+import { healthClient, type HealthClient } from '../../../spec-helpers/grpc-health-client';
 
 /**
  * The docs' "in your own Nest gRPC microservice" controller, as published: the health service
@@ -33,18 +32,6 @@ class GrpcHealthController {
   watch({ service }: { service: string }): Observable<{ status: string }> {
     return this.serving.watch(service).pipe(map((status) => ({ status })));
   }
-}
-
-const PROTO = join(__dirname, '../../../spec-helpers/grpc/health.proto');
-const loaded = grpc.loadPackageDefinition(
-  protoLoader.loadSync(PROTO, { keepCase: true, enums: String, defaults: true }),
-) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
-interface HealthClient extends grpc.Client {
-  check(
-    request: { service: string },
-    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
-  ): void;
-  watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
 }
 
 describe("the health service in an app's own Nest gRPC microservice (HealthServingStatus)", () => {
@@ -76,10 +63,7 @@ describe("the health service in an app's own Nest gRPC microservice (HealthServi
         intervalMs: 100,
       });
     await app.listen();
-    client = new loaded.grpc.health.v1.Health(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as HealthClient;
+    client = healthClient(port);
     const health = client;
     const check = (service: string) =>
       new Promise<string>((resolve, reject) =>
