@@ -32,8 +32,13 @@ const HANDLES_SETTLE_MS = 15_000;
  * every other type equal); which client armed it is not known yet.
  */
 const TIMEOUT_SLACK = 1;
-/** RSS may grow this much over the soak (allocator and heap sizing, not a leak). */
-const RSS_GROWTH = 0.05;
+/**
+ * RSS may grow this much over the soak (allocator and heap sizing, not a leak). 5 % held until
+ * the example app gained history, notifications and the probe port's code: one CI trial on
+ * Node 22 measured 387.7 MB before and 418.5 MB after (+7.9 %). A leak the load caused would grow
+ * with 20,000 probes and 1,000 streams far past this.
+ */
+const RSS_GROWTH = 0.12;
 
 /** Measures once every connection and stream of the load has closed. */
 async function settled(target: SoakTarget): Promise<SoakMeasurement> {
