@@ -16,15 +16,17 @@ describe('memoryIndicator', () => {
   });
 
   it('is degraded, then down, when the heap passes levels set below what it uses now', async () => {
-    const used = getHeapStatistics().used_heap_size;
-    const warn = await checkOnce(memoryIndicator({ heapUsedBytes: { degradedAbove: used / 2 } }));
+    // Levels far below any live heap (a V8 heap never holds less than a few megabytes), so a
+    // garbage collection between two reads cannot move the heap back across them.
+    const warn = await checkOnce(memoryIndicator({ heapUsedBytes: { degradedAbove: 64 * 1024 } }));
     expect(warn.status).toBe('degraded');
-    expect(warn.message).toMatch(/^heapUsedBytes \d+ is above \d+/);
+    expect(warn.message).toMatch(/^heapUsedBytes \d+ is above 65536/);
 
     const fail = await checkOnce(
-      memoryIndicator({ heapUsedBytes: { degradedAbove: used / 4, downAbove: used / 2 } }),
+      memoryIndicator({ heapUsedBytes: { degradedAbove: 64 * 1024, downAbove: 128 * 1024 } }),
     );
     expect(fail.status).toBe('down');
+    expect(fail.message).toMatch(/^heapUsedBytes \d+ is above 131072/);
   });
 
   it('checks the RSS and the heap percentage too', async () => {
