@@ -77,6 +77,17 @@ export class HealthAnswers {
   }
 
   /**
+   * The answer to a plain probe of `group` (no query string, the module's own format), when it
+   * can be given at once: `undefined` when the group does not exist, `caller` asks for another
+   * format, or the group has on-demand members to refresh first. The short way of the probe port
+   * and the fast path: no caller object, no promise.
+   */
+  plainProbe(group: string, caller: Pick<HealthCaller, 'headers'>): HealthAnswer | undefined {
+    if (!this.isPlain(group, caller) || this.scheduler.hasOnDemand(group)) return undefined;
+    return this.plainGroup(group);
+  }
+
+  /**
    * Answers a probe of one group; 404 for an unknown group.
    *
    * @param asObject - for a plain probe, give the body as an object rather than as text (for a

@@ -114,4 +114,24 @@ describe('ProbeBodyCache', () => {
       now.mockRestore();
     }
   });
+
+  it('renders a state once per millisecond, and a changed state at once', () => {
+    const cache = new ProbeBodyCache();
+    const now = jest.spyOn(Date, 'now');
+    try {
+      now.mockReturnValue(Date.UTC(2026, 10, 21, 10, 0, 0, 5));
+      const state = groupState();
+      const first = cache.render(state);
+      expect(cache.render(state)).toBe(first);
+      const changed = groupState({ status: 'down' });
+      expect(JSON.parse(cache.render(changed).body)).toMatchObject({ status: 'down' });
+      now.mockReturnValue(Date.UTC(2026, 10, 21, 10, 0, 0, 6));
+      const next = cache.render(state);
+      expect(next).not.toBe(first);
+      expect(JSON.parse(next.body)).toMatchObject({ timestamp: '2026-11-21T10:00:00.006Z' });
+      expect(next.byteLength).toBe(Buffer.byteLength(next.body));
+    } finally {
+      now.mockRestore();
+    }
+  });
 });

@@ -39,7 +39,9 @@ export interface RenderedProbeBody {
  * the state it was made of, and a change is never served stale.
  *
  * The timestamp (ISO-8601, as `Date.prototype.toISOString` writes it) is formatted at most once
- * per millisecond.
+ * per millisecond, and so is each state's whole body: answers within one millisecond (a probe
+ * port under load answers tens of them) share one string, which V8 then flattens once for the
+ * socket rather than once per answer.
  *
  * One per module instance, shared by the fast path and the probe routes (which answer a plain
  * probe with this text when no interceptor would see the body; see `HealthResponder`).
@@ -49,6 +51,8 @@ export interface RenderedProbeBody {
 @Injectable()
 export class ProbeBodyCache {
   private readonly bodies = new WeakMap<GroupState, PrebuiltProbeBody>();
+  /** The last body rendered per state, and the millisecond it was rendered for. */
+  private readonly rendered = new WeakMap<GroupState, RenderedAt>();
   private timestampMs = Number.NaN;
   private timestampText = '';
 
@@ -64,13 +68,18 @@ export class ProbeBodyCache {
 
   /** The body of `group` answered now: the prebuilt parts around the current time. */
   render(group: GroupState): RenderedProbeBody {
-    const { status, head, tail, fixedBytes } = this.prebuilt(group);
     const timestamp = this.now();
-    return {
+    const last = this.rendered.get(group);
+    if (last !== undefined && last.atMs === this.timestampMs) return last;
+    const { status, head, tail, fixedBytes } = this.prebuilt(group);
+    const rendered: RenderedAt = {
       status,
       body: head + timestamp + tail,
       byteLength: fixedBytes + timestamp.length,
+      atMs: this.timestampMs,
     };
+    this.rendered.set(group, rendered);
+    return rendered;
   }
 
   /** The current time as ISO-8601, formatted once per millisecond. */
@@ -82,6 +91,11 @@ export class ProbeBodyCache {
     }
     return this.timestampText;
   }
+}
+
+/** A rendered body and the millisecond whose timestamp it carries. */
+interface RenderedAt extends RenderedProbeBody {
+  readonly atMs: number;
 }
 
 /** Serializes everything of a probe body but its timestamp, in the Nest route's key order. */

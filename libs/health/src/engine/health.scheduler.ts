@@ -100,6 +100,11 @@ export class HealthScheduler implements OnApplicationBootstrap, OnApplicationShu
     return this.stopController.signal.aborted;
   }
 
+  /** Whether `group` has on-demand members, which a probe of it refreshes first. */
+  hasOnDemand(group: string): boolean {
+    return (this.onDemandByGroup.get(group)?.length ?? 0) > 0;
+  }
+
   /**
    * Brings a group's on-demand members up to date (runs those whose cached result is older than
    * their `cacheTtlMs`). Returns `undefined` when the group has no on-demand member, so that

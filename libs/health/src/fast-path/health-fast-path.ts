@@ -115,7 +115,13 @@ export class HealthFastPath {
     const { url } = request;
     if (url === undefined || request.method !== 'GET') return false;
     const group = this.urls.get(url);
-    if (group === undefined || !this.answers.isPlain(group, request)) return false;
+    if (group === undefined) return false;
+    const plain = this.answers.plainProbe(group, request);
+    if (plain !== undefined) {
+      writeAnswer(response, plain);
+      return true;
+    }
+    if (!this.answers.isPlain(group, request)) return false;
     const refresh = this.scheduler.refreshGroup(group);
     if (!refresh) return this.send(group, response);
     refresh.then(

@@ -61,6 +61,13 @@ const ALIAS_ROUTES: Readonly<Record<string, string>> = {
   startupz: STARTUP,
 };
 
+/**
+ * Requests answered on a connection of the probe port, for `maxRequestsPerSocket`: kept on the
+ * socket (the probe port's own) under a symbol, a property read where a `WeakMap` would hash.
+ */
+const REQUESTS_ON_SOCKET = Symbol('nest-health.requestsOnSocket');
+type CountedSocket = Socket & { [REQUESTS_ON_SOCKET]?: number };
+
 /** How long in-flight answers may take to finish once the probe port closes, in milliseconds. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -117,8 +124,6 @@ class UndecodablePathError extends Error {}
 @Injectable()
 export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private server?: Server;
-  /** Requests answered per connection, for `maxRequestsPerSocket`. */
-  private readonly requestsOnSocket = new WeakMap<Socket, number>();
   private readonly settings: ResolvedProbeServerOptions | undefined;
   private readonly base: string;
   /** The path of each built-in group's probe (and alias), for the plain probes' short way. */
@@ -206,18 +211,27 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
   private lastOnSocket(socket: Socket): boolean {
     const limit = this.settings?.maxRequestsPerSocket ?? 0;
     if (limit === 0) return false;
-    const count = (this.requestsOnSocket.get(socket) ?? 0) + 1;
-    this.requestsOnSocket.set(socket, count);
+    const counted = socket as CountedSocket;
+    const count = (counted[REQUESTS_ON_SOCKET] ?? 0) + 1;
+    counted[REQUESTS_ON_SOCKET] = count;
     return count >= limit;
   }
 
   /** Answers one request of the probe port (its `request` listener). @internal */
   answer(request: IncomingMessage, response: ServerResponse): void {
-    const head = request.method === 'HEAD';
+    const method = request.method;
     if (this.shutdown.phase !== 'running' || this.lastOnSocket(request.socket)) {
       response.setHeader('Connection', 'close');
       response.once('finish', () => request.socket.end());
     }
+    // The kubelet's probe (GET of a built-in group's path, no query string, the module's own
+    // format, nothing to refresh first): written from the cached body, nothing else allocated.
+    if (method === 'GET') {
+      const group = this.plainPaths.get(request.url ?? '');
+      const plain = group === undefined ? undefined : this.answers.plainProbe(group, request);
+      if (plain !== undefined) return writeAnswer(response, plain);
+    }
+    const head = method === 'HEAD';
     let answer: HealthAnswer | Promise<HealthAnswer | undefined> | undefined;
     try {
       answer = this.answerFor(request, response);
@@ -238,7 +252,8 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     response: ServerResponse,
   ): HealthAnswer | Promise<HealthAnswer | undefined> | undefined {
     const url = request.url ?? '/';
-    // The kubelet's probe (GET, a built-in group, no query): no routing, no query pipe.
+    // A plain probe that could not be answered at once (on-demand members to refresh first,
+    // another format asked for): no routing, no query pipe.
     const plainGroup = request.method === 'GET' ? this.plainPaths.get(url) : undefined;
     if (plainGroup !== undefined) {
       return this.answers.probe(plainGroup, undefined, this.callerOf(request, response));
