@@ -78,12 +78,18 @@ export class HealthAnswers {
 
   /**
    * The answer to a plain probe of `group` (no query string, the module's own format), when it
-   * can be given at once: `undefined` when the group does not exist, `caller` asks for another
-   * format, or the group has on-demand members to refresh first. The short way of the probe port
-   * and the fast path: no caller object, no promise.
+   * can be given at once: `undefined` when the group does not exist, the caller's `Accept`
+   * header asks for another format, or the group has on-demand members to refresh first. The
+   * short way of the probe port and the fast path: no caller object, no promise.
+   *
+   * @param accept - the request's `Accept` header (see {@link acceptOf}), `undefined` for none.
    */
-  plainProbe(group: string, caller: Pick<HealthCaller, 'headers'>): HealthAnswer | undefined {
-    if (!this.isPlain(group, caller) || this.scheduler.hasOnDemand(group)) return undefined;
+  plainProbe(group: string, accept: string | undefined): HealthAnswer | undefined {
+    const state = this.state.group(group);
+    if (state === undefined || this.formatter.negotiateAccept(group, accept) !== 'default') {
+      return undefined;
+    }
+    if (this.scheduler.hasOnDemand(group)) return undefined;
     return this.plainGroup(group);
   }
 

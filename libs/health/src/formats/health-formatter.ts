@@ -78,7 +78,12 @@ export class HealthFormatter {
    */
   negotiate(group: string | null, request: unknown): NegotiatedFormat {
     const headers = (request as { headers?: Record<string, unknown> } | undefined)?.headers;
-    if (headers !== undefined && acceptsHealthJson(headers.accept)) return 'health+json';
+    return this.negotiateAccept(group, headers?.accept);
+  }
+
+  /** {@link negotiate} given the `Accept` header's value itself (`undefined` when none). */
+  negotiateAccept(group: string | null, accept: unknown): NegotiatedFormat {
+    if (accept !== undefined && acceptsHealthJson(accept)) return 'health+json';
     if (group === null) return this.detailsFormat;
     return this.groupFormats.get(group) ?? this.fallback;
   }
