@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IsOptional, IsString, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
 import { hasMethods, kindOf } from '../indicators/core/positional';
-import { IntegerInRange, isPlainObject } from '../options/option-rules';
+import {
+  InstanceNameOption,
+  IntegerInRange,
+  isPlainObject,
+  ServiceNameOption,
+} from '../options/option-rules';
 import { numberFromString } from '../options/option-strings';
 import { validateOptions, type OptionProblem } from '../options/validate-options';
 
@@ -181,8 +186,6 @@ export const HEALTH_FLEET_DEFAULTS = {
   service: 'app',
 } as const;
 
-const NAME_RULE_OF = (max: number): string =>
-  `must be letters, digits, ".", "_" and "-" (at most ${max} characters)`;
 const POLICY_RULE =
   'must be "default", "all", "any" or { quorum: <share from 0 (exclusive) to 1> }';
 const REDIS_RULE =
@@ -209,13 +212,11 @@ function IsFleetPolicy(options?: ValidationOptions): PropertyDecorator {
 /** The class-validator schema of {@link HealthFleetOptions}, without `redis`. @internal */
 export class HealthFleetOptionsSchema {
   @IsOptional()
-  @IsString({ message: NAME_RULE_OF(100) })
-  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: NAME_RULE_OF(100) })
+  @ServiceNameOption()
   service?: string;
 
   @IsOptional()
-  @IsString({ message: NAME_RULE_OF(253) })
-  @Matches(/^[A-Za-z0-9._-]{1,253}$/, { message: NAME_RULE_OF(253) })
+  @InstanceNameOption()
   instance?: string;
 
   @IsOptional()
