@@ -1,7 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsInt,
+  IsNumber,
+  IsPositive,
   IsString,
   Matches,
   Max,
@@ -142,6 +147,38 @@ export function ServiceNameOption(): PropertyDecorator {
  */
 export function InstanceNameOption(): PropertyDecorator {
   return SafeNameOption(253);
+}
+
+/**
+ * Histogram bucket boundaries in seconds (`durationBucketsSeconds` of `metrics` and `telemetry`):
+ * 1 to 32 positive numbers, ascending, with one message that says so. Strings holding plain
+ * decimal numbers are converted first (see {@link NumberFromString}).
+ *
+ * @internal
+ */
+export function DurationBucketsOption(): PropertyDecorator {
+  const message = 'must be 1 to 32 positive numbers of seconds, in ascending order';
+  return applyDecorators(
+    NumberFromString(),
+    IsArray({ message }),
+    ArrayMinSize(1, { message }),
+    ArrayMaxSize(32, { message }),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { each: true, message }),
+    IsPositive({ each: true, message }),
+    ValidateBy(
+      {
+        name: 'isAscending',
+        validator: {
+          validate: (value: unknown) =>
+            !Array.isArray(value) ||
+            !value.some(
+              (item, index) => index > 0 && (item as number) <= (value[index - 1] as number),
+            ),
+        },
+      },
+      { message },
+    ),
+  );
 }
 
 /**
