@@ -10,7 +10,7 @@ import {
   ServiceNameOption,
 } from '../options/option-rules';
 import { numberFromString } from '../options/option-strings';
-import { validateOptions, type OptionProblem } from '../options/validate-options';
+import { validateObjectOption, type OptionProblem } from '../options/validate-options';
 
 /**
  * An ioredis client the app already has: a `Redis` (standalone, or Sentinel-managed with
@@ -188,6 +188,7 @@ export const HEALTH_FLEET_DEFAULTS = {
 
 const POLICY_RULE =
   'must be "default", "all", "any" or { quorum: <share from 0 (exclusive) to 1> }';
+const FLEET_RULE = 'must be an object of fleet options with redis';
 const REDIS_RULE =
   'must be a redis:// or rediss:// URL, or an ioredis Redis or Cluster client (with duplicate(), multi() and mget())';
 
@@ -267,22 +268,13 @@ export function validateFleetOptions(value: unknown): {
   problems: OptionProblem[];
   value: unknown;
 } {
-  if (value === undefined) return { problems: [], value };
+  // Not an object: nothing to take `redis` from; `undefined` is valid, anything else one problem.
   if (!isPlainObject(value)) {
-    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
-    return {
-      problems: [
-        { option: 'fleet', value: given, allowed: 'must be an object of fleet options with redis' },
-      ],
-      value,
-    };
+    return validateObjectOption('fleet', HealthFleetOptionsSchema, value, FLEET_RULE);
   }
   const { redis, ...given } = value;
-  const validated = validateOptions(HealthFleetOptionsSchema, given);
-  const problems = validated.problems.map((problem) => ({
-    ...problem,
-    option: `fleet.${problem.option}`,
-  }));
+  const validated = validateObjectOption('fleet', HealthFleetOptionsSchema, given, FLEET_RULE);
+  const { problems } = validated;
   if (!isRedisOption(redis)) {
     const shown = typeof redis === 'object' && redis !== null ? kindOf(redis) : redis;
     problems.push({ option: 'fleet.redis', value: shown, allowed: REDIS_RULE });
