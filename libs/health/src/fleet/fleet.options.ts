@@ -3,9 +3,14 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IsOptional, IsString, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
 import { hasMethods, kindOf } from '../indicators/core/positional';
-import { IntegerInRange, isPlainObject } from '../options/option-rules';
+import {
+  InstanceNameOption,
+  IntegerInRange,
+  isPlainObject,
+  ServiceNameOption,
+} from '../options/option-rules';
 import { numberFromString } from '../options/option-strings';
-import { validateOptions, type OptionProblem } from '../options/validate-options';
+import { validateObjectOption, type OptionProblem } from '../options/validate-options';
 
 /**
  * An ioredis client the app already has: a `Redis` (standalone, or Sentinel-managed with
@@ -181,10 +186,9 @@ export const HEALTH_FLEET_DEFAULTS = {
   service: 'app',
 } as const;
 
-const NAME_RULE_OF = (max: number): string =>
-  `must be letters, digits, ".", "_" and "-" (at most ${max} characters)`;
 const POLICY_RULE =
   'must be "default", "all", "any" or { quorum: <share from 0 (exclusive) to 1> }';
+const FLEET_RULE = 'must be an object of fleet options with redis';
 const REDIS_RULE =
   'must be a redis:// or rediss:// URL, or an ioredis Redis or Cluster client (with duplicate(), multi() and mget())';
 
@@ -209,13 +213,11 @@ function IsFleetPolicy(options?: ValidationOptions): PropertyDecorator {
 /** The class-validator schema of {@link HealthFleetOptions}, without `redis`. @internal */
 export class HealthFleetOptionsSchema {
   @IsOptional()
-  @IsString({ message: NAME_RULE_OF(100) })
-  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: NAME_RULE_OF(100) })
+  @ServiceNameOption()
   service?: string;
 
   @IsOptional()
-  @IsString({ message: NAME_RULE_OF(253) })
-  @Matches(/^[A-Za-z0-9._-]{1,253}$/, { message: NAME_RULE_OF(253) })
+  @InstanceNameOption()
   instance?: string;
 
   @IsOptional()
@@ -266,22 +268,13 @@ export function validateFleetOptions(value: unknown): {
   problems: OptionProblem[];
   value: unknown;
 } {
-  if (value === undefined) return { problems: [], value };
+  // Not an object: nothing to take `redis` from; `undefined` is valid, anything else one problem.
   if (!isPlainObject(value)) {
-    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
-    return {
-      problems: [
-        { option: 'fleet', value: given, allowed: 'must be an object of fleet options with redis' },
-      ],
-      value,
-    };
+    return validateObjectOption('fleet', HealthFleetOptionsSchema, value, FLEET_RULE);
   }
   const { redis, ...given } = value;
-  const validated = validateOptions(HealthFleetOptionsSchema, given);
-  const problems = validated.problems.map((problem) => ({
-    ...problem,
-    option: `fleet.${problem.option}`,
-  }));
+  const validated = validateObjectOption('fleet', HealthFleetOptionsSchema, given, FLEET_RULE);
+  const { problems } = validated;
   if (!isRedisOption(redis)) {
     const shown = typeof redis === 'object' && redis !== null ? kindOf(redis) : redis;
     problems.push({ option: 'fleet.redis', value: shown, allowed: REDIS_RULE });

@@ -142,25 +142,12 @@ export class HealthHistory implements OnModuleInit, OnApplicationShutdown {
     window: HealthHistoryWindow = '1h',
     admitted = true,
   ): HealthIndicatorHistoryBody | undefined {
-    if (!this.options) return undefined;
-    const now = Date.now();
-    this.sync(now);
-    const series = this.indicatorSeries.get(name);
-    if (!series) return undefined;
-    return {
-      name,
-      timestamp: new Date(now).toISOString(),
-      window,
-      details: admitted ? 'full' : 'withheld',
-      ...subjectOf(series, now, window, admitted),
-    };
+    return this.subject(this.indicatorSeries, name, window, admitted);
   }
 
   /** Whether the history follows an indicator of that name (`false` when history is off). */
   has(name: string): boolean {
-    if (!this.options) return false;
-    this.sync(Date.now());
-    return this.indicatorSeries.has(name);
+    return this.follows(this.indicatorSeries, name);
   }
 
   /**
@@ -173,25 +160,12 @@ export class HealthHistory implements OnModuleInit, OnApplicationShutdown {
     window: HealthHistoryWindow = '1h',
     admitted = true,
   ): HealthGroupHistoryBody | undefined {
-    if (!this.options) return undefined;
-    const now = Date.now();
-    this.sync(now);
-    const series = this.groupSeries.get(name);
-    if (!series) return undefined;
-    return {
-      name,
-      timestamp: new Date(now).toISOString(),
-      window,
-      details: admitted ? 'full' : 'withheld',
-      ...subjectOf(series, now, window, admitted),
-    };
+    return this.subject(this.groupSeries, name, window, admitted);
   }
 
   /** Whether the history follows a group of that name (`false` when history is off). */
   hasGroup(name: string): boolean {
-    if (!this.options) return false;
-    this.sync(Date.now());
-    return this.groupSeries.has(name);
+    return this.follows(this.groupSeries, name);
   }
 
   /**
@@ -218,6 +192,34 @@ export class HealthHistory implements OnModuleInit, OnApplicationShutdown {
    */
   arrayBytes(kind: 'indicator' | 'group', name: string): number | undefined {
     return (kind === 'indicator' ? this.indicatorSeries : this.groupSeries).get(name)?.arrayBytes;
+  }
+
+  /** The history of one indicator or group in `series`, as {@link indicator} and {@link group}. */
+  private subject(
+    series: ReadonlyMap<string, HistorySeries>,
+    name: string,
+    window: HealthHistoryWindow,
+    admitted: boolean,
+  ): (HealthIndicatorHistoryBody & HealthGroupHistoryBody) | undefined {
+    if (!this.options) return undefined;
+    const now = Date.now();
+    this.sync(now);
+    const found = series.get(name);
+    if (!found) return undefined;
+    return {
+      name,
+      timestamp: new Date(now).toISOString(),
+      window,
+      details: admitted ? 'full' : 'withheld',
+      ...subjectOf(found, now, window, admitted),
+    };
+  }
+
+  /** Whether `series` holds `name`, as {@link has} and {@link hasGroup}. */
+  private follows(series: ReadonlyMap<string, HistorySeries>, name: string): boolean {
+    if (!this.options) return false;
+    this.sync(Date.now());
+    return series.has(name);
   }
 
   private recordRun(run: HealthRunEvent): void {

@@ -1,19 +1,9 @@
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsNumber,
-  IsOptional,
-  IsPositive,
-  IsString,
-  Matches,
-} from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { hasMethods, kindOf } from '../indicators/core/positional';
-import { BooleanOption } from '../options/option-rules';
-import { NumberFromString } from '../options/option-strings';
+import { BooleanOption, DurationBucketsOption } from '../options/option-rules';
 import {
   validateFlagOrObject,
-  validateOptions,
+  validateObjectOption,
   type OptionProblem,
 } from '../options/validate-options';
 
@@ -125,7 +115,7 @@ export const HEALTH_METRICS_DEFAULTS = {
 
 const PREFIX_RULE =
   'must be letters, digits and "_", starting with a letter or "_", at most 64 characters';
-const BUCKETS_RULE = 'must be 1 to 32 positive numbers of seconds, in ascending order';
+const METRICS_RULE = 'must be true, false or an object of metrics options';
 const REGISTRY_RULE =
   'must be a prom-client Registry (with metrics(), registerMetric(), getSingleMetric() and removeSingleMetric())';
 
@@ -145,12 +135,7 @@ export class HealthMetricsOptionsSchema {
   prefix?: string;
 
   @IsOptional()
-  @NumberFromString()
-  @IsArray({ message: BUCKETS_RULE })
-  @ArrayMinSize(1, { message: BUCKETS_RULE })
-  @ArrayMaxSize(32, { message: BUCKETS_RULE })
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true, message: BUCKETS_RULE })
-  @IsPositive({ each: true, message: BUCKETS_RULE })
+  @DurationBucketsOption()
   durationBucketsSeconds?: number[];
 }
 
@@ -175,40 +160,22 @@ export function validateMetricsOptions(value: unknown): {
   problems: OptionProblem[];
   value: unknown;
 } {
-  const first = validateFlagOrObject(
-    'metrics',
-    value,
-    'must be true, false or an object of metrics options',
-  );
+  const first = validateFlagOrObject('metrics', value, METRICS_RULE);
   if (first) return first;
   const { registry, ...given } = value as Record<string, unknown>;
-  const validated = validateOptions(HealthMetricsOptionsSchema, given);
-  const rest = validated.value as Record<string, unknown>;
-  const problems = validated.problems.map((problem) => ({
-    ...problem,
-    option: `metrics.${problem.option}`,
-  }));
-  const buckets = rest.durationBucketsSeconds;
-  if (
-    Array.isArray(buckets) &&
-    !problems.some((problem) => problem.option === 'metrics.durationBucketsSeconds') &&
-    buckets.some(
-      (bucket, index) => index > 0 && (bucket as number) <= (buckets[index - 1] as number),
-    )
-  ) {
-    problems.push({
-      option: 'metrics.durationBucketsSeconds',
-      value: buckets,
-      allowed: BUCKETS_RULE,
-    });
-  }
+  const { problems, value: rest } = validateObjectOption(
+    'metrics',
+    HealthMetricsOptionsSchema,
+    given,
+    METRICS_RULE,
+  );
   if (
     registry !== undefined &&
     !hasMethods(registry, 'metrics', 'registerMetric', 'getSingleMetric', 'removeSingleMetric')
   ) {
     problems.push({ option: 'metrics.registry', value: kindOf(registry), allowed: REGISTRY_RULE });
   }
-  return { problems, value: registry === undefined ? rest : { ...rest, registry } };
+  return { problems, value: registry === undefined ? rest : { ...(rest as object), registry } };
 }
 
 /**

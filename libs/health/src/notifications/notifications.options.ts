@@ -1,12 +1,19 @@
 import { hostname } from 'node:os';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
 import {
   compileHealthChangeFilter,
   type CompiledHealthChangeFilter,
 } from '../hooks/health-change.filter';
 import { appManifest, safeName, type ResolvedFleetOptions } from '../fleet/fleet.options';
 import { kindOf } from '../indicators/core/positional';
-import { BooleanOption, IntegerInRange, isPlainObject } from '../options/option-rules';
+import {
+  BooleanOption,
+  InstanceNameOption,
+  IntegerInRange,
+  isPlainObject,
+  SafeNameOption,
+  ServiceNameOption,
+} from '../options/option-rules';
 import { validateOptions, type OptionProblem } from '../options/validate-options';
 import { NOTIFICATION_CHANNEL_TYPES } from './channels';
 import {
@@ -209,9 +216,6 @@ export const HEALTH_NOTIFICATIONS_DEFAULTS = {
   maxChannels: 20,
 } as const;
 
-const NAME_RULE_OF = (max: number): string =>
-  `must be letters, digits, ".", "_" and "-" (at most ${max} characters)`;
-
 /** The class-validator schema of the top-level keys but `channels`. @internal */
 export class HealthNotificationsOptionsSchema {
   @IsOptional()
@@ -219,13 +223,11 @@ export class HealthNotificationsOptionsSchema {
   batchWindowMs?: number;
 
   @IsOptional()
-  @IsString({ message: NAME_RULE_OF(100) })
-  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: NAME_RULE_OF(100) })
+  @ServiceNameOption()
   service?: string;
 
   @IsOptional()
-  @IsString({ message: NAME_RULE_OF(253) })
-  @Matches(/^[A-Za-z0-9._-]{1,253}$/, { message: NAME_RULE_OF(253) })
+  @InstanceNameOption()
   instance?: string;
 
   @IsOptional()
@@ -239,8 +241,7 @@ export class HealthNotificationChannelSchema {
   type!: string;
 
   @IsOptional()
-  @IsString({ message: NAME_RULE_OF(63) })
-  @Matches(/^[A-Za-z0-9._-]{1,63}$/, { message: NAME_RULE_OF(63) })
+  @SafeNameOption(63)
   name?: string;
 
   @IsOptional()

@@ -1,5 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsBoolean, IsInt, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsNumber,
+  IsPositive,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
 import { Transform } from 'class-transformer';
 import { BooleanFromString, NumberFromString, numberFromString } from './option-strings';
 
@@ -99,6 +113,72 @@ export function IsFunctionArray(max: number, options?: ValidationOptions): Prope
  */
 export function BooleanOption(): PropertyDecorator {
   return applyDecorators(BooleanFromString(), IsBoolean({ message: 'must be true or false' }));
+}
+
+/**
+ * A name that goes into keys and messages as it is (a service, a replica, a channel): a string of
+ * 1 to `max` letters, digits, `.`, `_` and `-`, with one message that says so.
+ *
+ * @internal
+ */
+export function SafeNameOption(max: number): PropertyDecorator {
+  const message = `must be letters, digits, ".", "_" and "-" (at most ${max} characters)`;
+  return applyDecorators(
+    IsString({ message }),
+    Matches(new RegExp(`^[A-Za-z0-9._-]{1,${max}}$`), { message }),
+  );
+}
+
+/**
+ * The `service` option of `fleet` and `notifications`: a {@link SafeNameOption} of at most 100
+ * characters.
+ *
+ * @internal
+ */
+export function ServiceNameOption(): PropertyDecorator {
+  return SafeNameOption(100);
+}
+
+/**
+ * The `instance` option of `fleet` and `notifications`: a {@link SafeNameOption} of at most 253
+ * characters (a pod name is a DNS subdomain, at most 253).
+ *
+ * @internal
+ */
+export function InstanceNameOption(): PropertyDecorator {
+  return SafeNameOption(253);
+}
+
+/**
+ * Histogram bucket boundaries in seconds (`durationBucketsSeconds` of `metrics` and `telemetry`):
+ * 1 to 32 positive numbers, ascending, with one message that says so. Strings holding plain
+ * decimal numbers are converted first (see {@link NumberFromString}).
+ *
+ * @internal
+ */
+export function DurationBucketsOption(): PropertyDecorator {
+  const message = 'must be 1 to 32 positive numbers of seconds, in ascending order';
+  return applyDecorators(
+    NumberFromString(),
+    IsArray({ message }),
+    ArrayMinSize(1, { message }),
+    ArrayMaxSize(32, { message }),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { each: true, message }),
+    IsPositive({ each: true, message }),
+    ValidateBy(
+      {
+        name: 'isAscending',
+        validator: {
+          validate: (value: unknown) =>
+            !Array.isArray(value) ||
+            !value.some(
+              (item, index) => index > 0 && (item as number) <= (value[index - 1] as number),
+            ),
+        },
+      },
+      { message },
+    ),
+  );
 }
 
 /**

@@ -1,18 +1,8 @@
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsNumber,
-  IsOptional,
-  IsPositive,
-  IsString,
-  Matches,
-} from 'class-validator';
-import { BooleanOption } from '../options/option-rules';
-import { NumberFromString } from '../options/option-strings';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { BooleanOption, DurationBucketsOption } from '../options/option-rules';
 import {
   validateFlagOrObject,
-  validateOptions,
+  validateObjectOption,
   type OptionProblem,
 } from '../options/validate-options';
 
@@ -122,7 +112,6 @@ export const HEALTH_TELEMETRY_DEFAULTS = {
 
 const NAME_RULE =
   'must be 1 to 128 letters, digits, ".", "-", "_" or "/" (an instrumentation scope name)';
-const BUCKETS_RULE = 'must be 1 to 32 positive numbers of seconds, in ascending order';
 const TELEMETRY_RULE = 'must be true, false or an object of telemetry options';
 
 /** The class-validator schema of {@link HealthTelemetryOptions}. @internal */
@@ -150,12 +139,7 @@ export class HealthTelemetryOptionsSchema implements HealthTelemetryOptions {
   tracerName?: string;
 
   @IsOptional()
-  @NumberFromString()
-  @IsArray({ message: BUCKETS_RULE })
-  @ArrayMinSize(1, { message: BUCKETS_RULE })
-  @ArrayMaxSize(32, { message: BUCKETS_RULE })
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true, message: BUCKETS_RULE })
-  @IsPositive({ each: true, message: BUCKETS_RULE })
+  @DurationBucketsOption()
   durationBucketsSeconds?: number[];
 }
 
@@ -170,27 +154,10 @@ export function validateTelemetryOptions(value: unknown): {
   problems: OptionProblem[];
   value: unknown;
 } {
-  const first = validateFlagOrObject('telemetry', value, TELEMETRY_RULE);
-  if (first) return first;
-  const validated = validateOptions(HealthTelemetryOptionsSchema, value);
-  const problems = validated.problems.map((problem) => ({
-    ...problem,
-    option: `telemetry.${problem.option}`,
-  }));
-  const rest = validated.value as HealthTelemetryOptions;
-  const buckets = rest.durationBucketsSeconds;
-  if (
-    Array.isArray(buckets) &&
-    !problems.some((problem) => problem.option === 'telemetry.durationBucketsSeconds') &&
-    buckets.some((bucket, index) => index > 0 && bucket <= buckets[index - 1])
-  ) {
-    problems.push({
-      option: 'telemetry.durationBucketsSeconds',
-      value: buckets,
-      allowed: BUCKETS_RULE,
-    });
-  }
-  return { problems, value: rest };
+  return (
+    validateFlagOrObject('telemetry', value, TELEMETRY_RULE) ??
+    validateObjectOption('telemetry', HealthTelemetryOptionsSchema, value, TELEMETRY_RULE)
+  );
 }
 
 /**
