@@ -288,7 +288,7 @@ async function startServer(definition, dependencies = {}) {
     SERVER_CORE,
     process.execPath,
     definition.role === 'raw'
-      ? ['--expose-gc', join(here, 'raw-json-server.cjs')]
+      ? ['--expose-gc', join(here, 'raw-json-server.cjs'), ...(definition.rawArgs ?? [])]
       : [
           '--expose-gc',
           '--require',
@@ -645,6 +645,13 @@ try {
       'probe-port',
       [
         { name: 'node:http (limit)', role: 'raw', adapter: 'express', path: '/' },
+        {
+          name: 'node:http (probe bytes)',
+          role: 'raw',
+          adapter: 'express',
+          path: '/',
+          rawArgs: ['probe-bytes'],
+        },
         ...ADAPTERS.flatMap((adapter) => [
           { name: 'nest route (floor)', role: 'floor', adapter, path: '/constant' },
           { name: 'nest-health', role: 'health', adapter, path: '/health/ready' },
@@ -915,6 +922,20 @@ for (const adapter of ADAPTERS) {
     `${adapter} app: probe port CPU per answer ≤ 1.3× raw node:http's`,
     portCpu,
     portCpu <= 1.3,
+    '×',
+  );
+  // What the module adds to the answer itself: against node:http writing the same bytes.
+  const sameBytes = find('probe-port', 'node:http', 'node:http (probe bytes)');
+  target(
+    `${adapter} app: probe port req/s over raw node:http writing the probe's bytes`,
+    probePort?.requestsPerSecond / sameBytes?.requestsPerSecond,
+    null,
+    '×',
+  );
+  target(
+    `${adapter} app: probe port CPU per answer over raw node:http writing the probe's bytes`,
+    probePort?.cpuMicrosPerRequest / sameBytes?.cpuMicrosPerRequest,
+    null,
     '×',
   );
   for (const server of [
