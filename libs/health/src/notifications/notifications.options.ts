@@ -14,7 +14,11 @@ import {
   SafeNameOption,
   ServiceNameOption,
 } from '../options/option-rules';
-import { validateOptions, type OptionProblem } from '../options/validate-options';
+import {
+  validateObjectOption,
+  validateOptions,
+  type OptionProblem,
+} from '../options/validate-options';
 import { NOTIFICATION_CHANNEL_TYPES } from './channels';
 import {
   COMMON_CHANNEL_KEYS,
@@ -292,20 +296,23 @@ export function validateNotificationsOptions(
   value: unknown,
   types: Readonly<Record<string, NotificationChannelType>> = NOTIFICATION_CHANNEL_TYPES,
 ): { problems: OptionProblem[]; value: unknown } {
-  if (value === undefined) return { problems: [], value };
+  // Not an object: nothing to take `channels` from; `undefined` is valid, anything else one problem.
   if (!isPlainObject(value)) {
-    const given = typeof value === 'object' && value !== null ? kindOf(value) : value;
-    return {
-      problems: [{ option: 'notifications', value: given, allowed: NOTIFICATIONS_RULE }],
+    return validateObjectOption(
+      'notifications',
+      HealthNotificationsOptionsSchema,
       value,
-    };
+      NOTIFICATIONS_RULE,
+    );
   }
   const { channels, ...rest } = value;
-  const validated = validateOptions(HealthNotificationsOptionsSchema, rest);
-  const problems = validated.problems.map((problem) => ({
-    ...problem,
-    option: `notifications.${problem.option}`,
-  }));
+  const validated = validateObjectOption(
+    'notifications',
+    HealthNotificationsOptionsSchema,
+    rest,
+    NOTIFICATIONS_RULE,
+  );
+  const { problems } = validated;
   if (
     !Array.isArray(channels) ||
     channels.length === 0 ||
