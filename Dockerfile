@@ -4,9 +4,10 @@
 #   docker run -p 3000:3000 -e DATABASE_URL=postgres://… -e REDIS_URL=redis://… \
 #     ghcr.io/nest-health/nest-health-example:0.1.0
 #
-# Three stages: `build` compiles the example (and the library's sources with it) with the dev
-# dependencies; `production-dependencies` installs the runtime dependencies only; the final stage
-# holds those, the compiled app and the probe CLI, and runs as the unprivileged `node` user.
+# Three stages: `build` compiles the example (and the library's sources and apps/shared with it)
+# with the dev dependencies; `production-dependencies` installs the runtime dependencies only; the
+# final stage holds those, the compiled app and the probe CLI, and runs as the unprivileged `node`
+# user.
 
 FROM node:20-slim AS build
 WORKDIR /app
@@ -15,6 +16,7 @@ RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY libs/health ./libs/health
 COPY apps/example ./apps/example
+COPY apps/shared ./apps/shared
 RUN npm run build:example
 
 FROM node:20-slim AS production-dependencies

@@ -1,5 +1,12 @@
 import { hostname } from 'node:os';
 import { eventLoopIndicator, type HealthModuleOptions } from 'nest-health';
+import {
+  envReader,
+  integerIn,
+  urlWith,
+  type AppEnv,
+  type EnvReader,
+} from '../../shared/env-reader';
 
 /** Injection token of the app's {@link ExampleConfig}. */
 export const EXAMPLE_CONFIG = Symbol('EXAMPLE:CONFIG');
@@ -97,7 +104,7 @@ export interface ExampleWebhookOptions {
 }
 
 /** The environment variables {@link loadExampleConfig} reads. */
-export type ExampleEnv = Readonly<Record<string, string | undefined>>;
+export type ExampleEnv = AppEnv;
 
 const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
 
@@ -121,21 +128,8 @@ export function loadExampleConfig(
   env: ExampleEnv,
   overrides: Partial<ExampleConfig> = {},
 ): ExampleConfig {
-  const problems: string[] = [];
-  const read = <T>(
-    name: string,
-    parse: (raw: string) => T | undefined,
-    rule: string,
-    fallback: T,
-    { secret = false } = {},
-  ): T => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const value = parse(raw);
-    // URLs may carry a password: never echo them.
-    if (value === undefined) problems.push(`${name} ${rule}${secret ? '' : ` (got "${raw}")`}`);
-    return value ?? fallback;
-  };
+  const reader = envReader(env);
+  const { read } = reader;
 
   const config: ExampleConfig = {
     port: read('PORT', integerIn(0, 65_535), 'must be an integer from 0 to 65535', 3000),
@@ -220,7 +214,7 @@ export function loadExampleConfig(
     'must be "true" or "false"',
     false,
   );
-  const fleet = readFleet(read, problems, config.redisUrl);
+  const fleet = readFleet(reader, config.redisUrl);
   const webhookUrl = read(
     'NOTIFY_WEBHOOK_URL',
     urlWith(['http:', 'https:']),
@@ -231,9 +225,7 @@ export function loadExampleConfig(
   const webhookSecret = read('NOTIFY_WEBHOOK_SECRET', (raw) => raw, '', undefined, {
     secret: true,
   });
-  if (problems.length > 0) {
-    throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
-  }
+  reader.assertValid();
   const merged = {
     ...config,
     fleet: fleetOn ? fleet : undefined,
@@ -269,22 +261,13 @@ export function loadExampleConfig(
   };
 }
 
-/** `read` of {@link loadExampleConfig}: one variable, parsed, or its problem recorded. */
-type ReadVariable = <T>(
-  name: string,
-  parse: (raw: string) => T | undefined,
-  rule: string,
-  fallback: T,
-  options?: { secret?: boolean },
-) => T;
-
 /**
  * The `HEALTH_FLEET_*` variables (and `INSTANCE_ID`), read whether the fleet is on or not so
  * that a mistake shows before it is turned on. The durations are checked in the module's ranges,
  * and in its order (interval < TTL ≤ retention) when both of a pair are set; against a default,
  * the module checks the order at boot.
  */
-function readFleet(read: ReadVariable, problems: string[], redisUrl: string): ExampleFleetOptions {
+function readFleet({ read, problem }: EnvReader, redisUrl: string): ExampleFleetOptions {
   const redis = read(
     'HEALTH_FLEET_REDIS_URL',
     urlWith(['redis:', 'rediss:']),
@@ -316,10 +299,10 @@ function readFleet(read: ReadVariable, problems: string[], redisUrl: string): Ex
   const retentionMs = ms('HEALTH_FLEET_RETENTION_MS', 101, 604_800_000);
   const timeoutMs = ms('HEALTH_FLEET_TIMEOUT_MS', 10, 60_000);
   if (publishIntervalMs !== undefined && ttlMs !== undefined && ttlMs <= publishIntervalMs) {
-    problems.push('HEALTH_FLEET_TTL_MS must be more than HEALTH_FLEET_PUBLISH_INTERVAL_MS');
+    problem('HEALTH_FLEET_TTL_MS must be more than HEALTH_FLEET_PUBLISH_INTERVAL_MS');
   }
   if (ttlMs !== undefined && retentionMs !== undefined && retentionMs < ttlMs) {
-    problems.push('HEALTH_FLEET_RETENTION_MS must be at least HEALTH_FLEET_TTL_MS');
+    problem('HEALTH_FLEET_RETENTION_MS must be at least HEALTH_FLEET_TTL_MS');
   }
   return {
     redis,
@@ -329,22 +312,5 @@ function readFleet(read: ReadVariable, problems: string[], redisUrl: string): Ex
     ...(ttlMs === undefined ? {} : { ttlMs }),
     ...(retentionMs === undefined ? {} : { retentionMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
-  };
-}
-
-function integerIn(min: number, max: number): (raw: string) => number | undefined {
-  return (raw) => {
-    const value = Number(raw);
-    return /^\d+$/.test(raw) && value >= min && value <= max ? value : undefined;
-  };
-}
-
-function urlWith(protocols: readonly string[]): (raw: string) => string | undefined {
-  return (raw) => {
-    try {
-      return protocols.includes(new URL(raw).protocol) ? raw : undefined;
-    } catch {
-      return undefined;
-    }
   };
 }

@@ -1,4 +1,5 @@
 import { eventLoopIndicator, type HealthModuleOptions } from 'nest-health';
+import { envReader, integerIn, type AppEnv } from '../../shared/env-reader';
 
 /** Everything the worker reads from its environment, validated, in one place. */
 export interface WorkerConfig {
@@ -33,24 +34,8 @@ export interface WorkerConfig {
  * @throws Error listing every invalid variable with what is allowed (never a URL's value: it may
  *   carry a password).
  */
-export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
-  const problems: string[] = [];
-  const read = <T>(
-    name: string,
-    parse: (raw: string) => T | undefined,
-    rule: string,
-    fallback: T,
-    { secret = false } = {},
-  ): T => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const value = parse(raw);
-    if (value === undefined) problems.push(`${name} ${rule}${secret ? '' : ` (got "${raw}")`}`);
-    return value ?? fallback;
-  };
-  const integerIn = (min: number, max: number) => (raw: string) =>
-    /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : undefined;
-
+export function loadWorkerConfig(env: AppEnv): WorkerConfig {
+  const { read, assertValid } = envReader(env);
   const redisUrl = read(
     'REDIS_URL',
     (raw) => (/^rediss?:\/\/\S+$/.test(raw) ? raw : undefined),
@@ -82,7 +67,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     'must be an integer from 0 to 300000 (milliseconds)',
     0,
   );
-  if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
+  assertValid();
   return {
     redisUrl,
     queuePrefix,
