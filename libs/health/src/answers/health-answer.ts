@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { HealthProbeQuery, HealthDetailsQuery } from './health-probe.query';
 
 /**
@@ -64,26 +64,6 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze(
  */
 export function answerText(answer: HealthAnswer): string {
   return typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-}
-
-/**
- * The `Accept` header of a Node request, read from `rawHeaders` (duplicates joined with `, `, as
- * Node joins them): reading `request.headers` would build Node's whole lower-cased header object,
- * which a plain probe needs nothing else of. `undefined` when the request has none.
- *
- * @internal
- */
-export function acceptOf(request: Pick<IncomingMessage, 'rawHeaders'>): string | undefined {
-  const raw = request.rawHeaders;
-  let accept: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (name.length === 6 && name.toLowerCase() === 'accept') {
-      const value = raw[i + 1];
-      accept = accept === undefined ? value : `${accept}, ${value}`;
-    }
-  }
-  return accept;
 }
 
 /**

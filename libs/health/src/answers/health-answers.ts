@@ -82,7 +82,7 @@ export class HealthAnswers {
    * header asks for another format, or the group has on-demand members to refresh first. The
    * short way of the probe port and the fast path: no caller object, no promise.
    *
-   * @param accept - the request's `Accept` header (see {@link acceptOf}), `undefined` for none.
+   * @param accept - the request's `Accept` header, `undefined` for none.
    */
   plainProbe(group: string, accept: string | undefined): HealthAnswer | undefined {
     const state = this.state.group(group);

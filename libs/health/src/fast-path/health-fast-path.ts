@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptOf, writeAnswer } from '../answers/health-answer';
+import { writeAnswer } from '../answers/health-answer';
 import { HealthAnswers } from '../answers/health-answers';
 import { HealthScheduler } from '../engine/health.scheduler';
 import { HEALTH_RESOLVED_OPTIONS } from '../health.constants';
@@ -116,7 +116,7 @@ export class HealthFastPath {
     if (url === undefined || request.method !== 'GET') return false;
     const group = this.urls.get(url);
     if (group === undefined) return false;
-    const plain = this.answers.plainProbe(group, acceptOf(request));
+    const plain = this.answers.plainProbe(group, request.headers.accept);
     if (plain !== undefined) {
       writeAnswer(response, plain);
       return true;

@@ -18,7 +18,6 @@ import { parse as parseQuery } from 'node:querystring';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   NO_STORE_HEADERS,
-  acceptOf,
   writeAnswer,
   type HealthAnswer,
   type HealthCaller,
@@ -229,7 +228,7 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     // format, nothing to refresh first): written from the cached body, nothing else allocated.
     if (method === 'GET') {
       const group = this.plainPaths.get(request.url ?? '');
-      const plain = group === undefined ? undefined : this.answers.plainProbe(group, acceptOf(request));
+      const plain = group === undefined ? undefined : this.answers.plainProbe(group, request.headers.accept);
       if (plain !== undefined) return writeAnswer(response, plain);
     }
     const head = method === 'HEAD';
