@@ -228,7 +228,8 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     // format, nothing to refresh first): written from the cached body, nothing else allocated.
     if (method === 'GET') {
       const group = this.plainPaths.get(request.url ?? '');
-      const plain = group === undefined ? undefined : this.answers.plainProbe(group, request.headers.accept);
+      const plain =
+        group === undefined ? undefined : this.answers.plainProbe(group, request.headers.accept);
       if (plain !== undefined) return writeAnswer(response, plain);
     }
     const head = method === 'HEAD';
