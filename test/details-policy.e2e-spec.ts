@@ -98,10 +98,19 @@ describe.each(PROBE_TARGETS)('on %s, the details policy of the example app', (ta
         const verbose = await fetch(`${base}/health/ready?verbose`, { headers });
         expect(verbose.status).toBe(503);
         const text = await verbose.text();
-        expect(text).toContain('[-]upstream failed: reason withheld\n');
-        expect(text).toContain('[+]database ok\n');
         expect(text).not.toContain('ECONNREFUSED');
-        expect(text.endsWith('readyz check failed\n')).toBe(true);
+        const lines = text.split('\n');
+        expect(lines.pop()).toBe('');
+        expect(lines.pop()).toBe('readyz check failed');
+        expect(lines).toContain('[-]upstream failed: reason withheld');
+        expect(lines.map((line) => line.slice(3).split(' ')[0])).toEqual(
+          expect.arrayContaining(['database', 'redis', 'queue', 'upstream']),
+        );
+        // Every member's line is a status with its reason withheld: the example's own
+        // dependencies may fail for a moment on a loaded machine, and say no more then.
+        for (const line of lines) {
+          expect(line).toMatch(/^\[[+-]\]\S+ (ok|[a-z() -]+: reason withheld)$/);
+        }
       },
     );
 
