@@ -11,7 +11,11 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
-import { HEALTH_METRIC_NAMES, INDICATOR_METRIC_STATES } from 'nest-health';
+import {
+  HEALTH_METRIC_NAMES,
+  INDICATOR_METRIC_STATES,
+  NOTIFICATION_METRIC_OUTCOMES,
+} from 'nest-health';
 
 const RULES_DIR = join(__dirname, '../apps/example/prometheus');
 const RULES = join(RULES_DIR, 'health.rules.yml');
@@ -68,8 +72,19 @@ describe('the Prometheus alerting rules of the example (apps/example/prometheus)
     for (const [, state] of rules.flatMap((rule) => [...rule.expr.matchAll(/state="(\w+)"/g)])) {
       expect(INDICATOR_METRIC_STATES).toContain(state);
     }
+    for (const [, outcomes] of rules.flatMap((rule) => [
+      ...rule.expr.matchAll(/outcome=~?"([\w|]+)"/g),
+    ])) {
+      for (const outcome of outcomes.split('|')) {
+        expect(NOTIFICATION_METRIC_OUTCOMES).toContain(outcome);
+      }
+    }
+    // Each summary names what failed (the indicator, or the notification channel) and where.
     for (const rule of rules) {
-      expect(rule.annotations?.summary).toContain('{{ $labels.indicator }}');
+      const subject = rule.expr.includes(HEALTH_METRIC_NAMES.notifications)
+        ? '{{ $labels.channel }}'
+        : '{{ $labels.indicator }}';
+      expect(rule.annotations?.summary).toContain(subject);
       expect(rule.annotations?.summary).toContain('$labels.pod');
     }
   });
@@ -87,7 +102,7 @@ describe('the Prometheus alerting rules of the example (apps/example/prometheus)
 
   withPromtool('pass promtool check rules and promtool test rules', async () => {
     const check = await run(bin, ['check', 'rules', RULES], RULES_DIR);
-    expect(check).toEqual({ code: 0, output: expect.stringContaining('SUCCESS: 2 rules found') });
+    expect(check).toEqual({ code: 0, output: expect.stringContaining('SUCCESS: 3 rules found') });
     const test = await run(bin, ['test', 'rules', RULES_TEST], RULES_DIR);
     expect(test).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
   });

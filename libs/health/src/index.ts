@@ -51,6 +51,7 @@ export {
   HEALTH_METRICS_DEFAULTS,
   INDICATOR_METRIC_STATES,
   GROUP_METRIC_STATES,
+  NOTIFICATION_METRIC_OUTCOMES,
   type HealthMetricsOptions,
   type PrometheusRegistryLike,
 } from './metrics';

@@ -66,7 +66,13 @@ export const HEALTH_METRIC_NAMES = {
   notificationLockUnavailable: 'health_notification_lock_unavailable_total',
 } as const;
 
-/** The outcomes of `health_notifications_total`. */
+/**
+ * The outcomes of `health_notifications_total` (`outcome` label): `sent` (the service accepted
+ * the message), `retried` (an attempt failed and another is due), `failed` (no attempt left, or
+ * an answer not worth retrying) and `dropped` (the channel's queue was full, or the message was
+ * still undelivered when the shutdown's time ran out). Every channel starts with each outcome at
+ * 0, so `increase()` sees the first one.
+ */
 export const NOTIFICATION_METRIC_OUTCOMES = ['sent', 'retried', 'failed', 'dropped'] as const;
 
 /** The states of `health_indicator_status`. */
