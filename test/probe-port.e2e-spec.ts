@@ -446,6 +446,44 @@ describe('the probe port in an application context with no HTTP adapter', () => 
   });
 });
 
+describe('a plain probe of a group with an on-demand member, on the probe port', () => {
+  let runs = 0;
+
+  @HealthIndicator({ name: 'queue', groups: ['readiness'], mode: 'on-demand', cacheTtlMs: 0 })
+  class QueueHealth implements HealthIndicatorCheck {
+    check() {
+      runs += 1;
+      return up({ runs });
+    }
+  }
+
+  @Module({
+    imports: [HealthModule.forRoot({ logger: false, server: PROBE_PORT })],
+    providers: [QueueHealth],
+  })
+  class OnDemandModule {}
+
+  it('runs the member before each answer, and answers as the app does', async () => {
+    const context = await NestFactory.createApplicationContext(OnDemandModule, { logger: false });
+    try {
+      const base = probeUrlOf(context);
+      const before = runs;
+      const first = await fetch(`${base}/health/ready`);
+      expect(first.status).toBe(200);
+      expect(await first.json()).toMatchObject({
+        group: 'readiness',
+        checks: { queue: { status: 'up' } },
+      });
+      expect(runs).toBeGreaterThan(before);
+      const afterFirst = runs;
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      expect(runs).toBeGreaterThan(afterFirst);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('the probe port in a hybrid app (HTTP and a TCP microservice)', () => {
   @Module({
     imports: [HealthModule.forRoot({ logger: false, server: { ...PROBE_PORT, only: true } })],

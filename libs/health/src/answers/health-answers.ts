@@ -90,7 +90,7 @@ export class HealthAnswers {
       return undefined;
     }
     if (this.scheduler.hasOnDemand(group)) return undefined;
-    return this.plainGroup(group);
+    return this.plainText(group, state);
   }
 
   /**
@@ -158,10 +158,22 @@ export class HealthAnswers {
   plainGroup(group: string, asObject = false): HealthAnswer {
     const state = this.state.group(group);
     if (!state) return notFound(unknownGroupBody(group));
-    const statusCode = this.statusCode(group, state.status);
-    if (asObject) return { statusCode, headers: JSON_HEADERS, body: toProbeBody(state) };
+    if (asObject) {
+      const statusCode = this.statusCode(group, state.status);
+      return { statusCode, headers: JSON_HEADERS, body: toProbeBody(state) };
+    }
+    return this.plainText(group, state);
+  }
+
+  /** A plain probe's answer for `state` of `group`, its body from the cache. */
+  private plainText(group: string, state: GroupState): HealthAnswer {
     const { body, byteLength } = this.bodies.render(state);
-    return { statusCode, headers: PROBE_HEADERS, body, byteLength };
+    return {
+      statusCode: this.statusCode(group, state.status),
+      headers: PROBE_HEADERS,
+      body,
+      byteLength,
+    };
   }
 
   private detailsAnswer(

@@ -50,36 +50,28 @@ export interface RenderedProbeBody {
  */
 @Injectable()
 export class ProbeBodyCache {
-  private readonly bodies = new WeakMap<GroupState, PrebuiltProbeBody>();
-  /** The last body rendered per state, and the millisecond it was rendered for. */
-  private readonly rendered = new WeakMap<GroupState, RenderedAt>();
+  private readonly bodies = new WeakMap<GroupState, CachedProbeBody>();
   private timestampMs = Number.NaN;
   private timestampText = '';
 
   /** The prebuilt body of `group` in this state; serializes it on the first call. */
   prebuilt(group: GroupState): PrebuiltProbeBody {
-    let body = this.bodies.get(group);
-    if (!body) {
-      body = prebuild(group);
-      this.bodies.set(group, body);
-    }
-    return body;
+    return this.cached(group);
   }
 
   /** The body of `group` answered now: the prebuilt parts around the current time. */
   render(group: GroupState): RenderedProbeBody {
     const timestamp = this.now();
-    const last = this.rendered.get(group);
-    if (last !== undefined && last.atMs === this.timestampMs) return last;
-    const { status, head, tail, fixedBytes } = this.prebuilt(group);
-    const rendered: RenderedAt = {
-      status,
-      body: head + timestamp + tail,
-      byteLength: fixedBytes + timestamp.length,
-      atMs: this.timestampMs,
-    };
-    this.rendered.set(group, rendered);
-    return rendered;
+    const cached = this.cached(group);
+    if (cached.rendered?.atMs !== this.timestampMs) {
+      cached.rendered = {
+        status: cached.status,
+        body: cached.head + timestamp + cached.tail,
+        byteLength: cached.fixedBytes + timestamp.length,
+        atMs: this.timestampMs,
+      };
+    }
+    return cached.rendered;
   }
 
   /** The current time as ISO-8601, formatted once per millisecond. */
@@ -91,6 +83,15 @@ export class ProbeBodyCache {
     }
     return this.timestampText;
   }
+
+  private cached(group: GroupState): CachedProbeBody {
+    let cached = this.bodies.get(group);
+    if (!cached) {
+      cached = prebuild(group);
+      this.bodies.set(group, cached);
+    }
+    return cached;
+  }
 }
 
 /** A rendered body and the millisecond whose timestamp it carries. */
@@ -98,8 +99,13 @@ interface RenderedAt extends RenderedProbeBody {
   readonly atMs: number;
 }
 
+/** One state's prebuilt parts, and the last body rendered of them. */
+interface CachedProbeBody extends PrebuiltProbeBody {
+  rendered?: RenderedAt;
+}
+
 /** Serializes everything of a probe body but its timestamp, in the Nest route's key order. */
-function prebuild(group: GroupState): PrebuiltProbeBody {
+function prebuild(group: GroupState): CachedProbeBody {
   const head = `{"status":${JSON.stringify(group.status)},"group":${JSON.stringify(group.name)},"timestamp":"`;
   const reason = group.reason ? `,"reason":${JSON.stringify(group.reason)}` : '';
   const tail = `"${reason},"checks":${JSON.stringify(group.checks)}}`;

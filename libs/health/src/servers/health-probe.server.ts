@@ -224,18 +224,21 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
       response.setHeader('Connection', 'close');
       response.once('finish', () => request.socket.end());
     }
-    // The kubelet's probe (GET of a built-in group's path, no query string, the module's own
-    // format, nothing to refresh first): written from the cached body, nothing else allocated.
-    if (method === 'GET') {
-      const group = this.plainPaths.get(request.url ?? '');
-      const plain =
-        group === undefined ? undefined : this.answers.plainProbe(group, request.headers.accept);
+    // The kubelet's probe (GET of a built-in group's path, no query string): no routing, no
+    // query pipe. In the module's own format with nothing to refresh first, it is written from
+    // the cached body and nothing else is allocated.
+    const plainGroup = method === 'GET' ? this.plainPaths.get(request.url ?? '') : undefined;
+    if (plainGroup !== undefined) {
+      const plain = this.answers.plainProbe(plainGroup, request.headers.accept);
       if (plain !== undefined) return writeAnswer(response, plain);
     }
     const head = method === 'HEAD';
     let answer: HealthAnswer | Promise<HealthAnswer | undefined> | undefined;
     try {
-      answer = this.answerFor(request, response);
+      answer =
+        plainGroup === undefined
+          ? this.answerFor(request, response)
+          : this.answers.probe(plainGroup, undefined, this.callerOf(request, response));
     } catch (error) {
       answer = this.failed(error);
     }
@@ -253,12 +256,6 @@ export class HealthProbeServer implements OnApplicationBootstrap, BeforeApplicat
     response: ServerResponse,
   ): HealthAnswer | Promise<HealthAnswer | undefined> | undefined {
     const url = request.url ?? '/';
-    // A plain probe that could not be answered at once (on-demand members to refresh first,
-    // another format asked for): no routing, no query pipe.
-    const plainGroup = request.method === 'GET' ? this.plainPaths.get(url) : undefined;
-    if (plainGroup !== undefined) {
-      return this.answers.probe(plainGroup, undefined, this.callerOf(request, response));
-    }
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
     const method = request.method ?? 'GET';
