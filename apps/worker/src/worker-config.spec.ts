@@ -1,45 +1,47 @@
 import { loadWorkerConfig } from './worker-config';
 
 describe('loadWorkerConfig', () => {
-  it('has a default for every variable: local Redis, prefix "bull", ports 50051 and 9000', () => {
-    const config = loadWorkerConfig({});
+  it.each([
+    {
+      case: 'has a default for every variable: local Redis, prefix "bull", ports 50051 and 9000',
+      env: {},
+      fields: {
+        redisUrl: 'redis://127.0.0.1:6379',
+        queuePrefix: 'bull',
+        grpcPort: 50051,
+        healthPort: 9000,
+        shutdownDelayMs: 0,
+      },
+      health: {
+        server: { port: 9000 },
+        grpc: { port: 50051 },
+        shutdownDelayMs: 0,
+        defaults: { intervalMs: 5_000, timeoutMs: 1_000 },
+      },
+    },
+    {
+      case: 'reads every variable, trimmed, into its field and the health module options',
+      env: {
+        REDIS_URL: ' rediss://worker:secret@cache:6380/1 ',
+        QUEUE_PREFIX: 'jobs.v2',
+        HEALTH_GRPC_PORT: '0',
+        HEALTH_PORT: '9100',
+        SHUTDOWN_DELAY_MS: '500',
+      },
+      fields: {
+        redisUrl: 'rediss://worker:secret@cache:6380/1',
+        queuePrefix: 'jobs.v2',
+        grpcPort: 0,
+        healthPort: 9100,
+        shutdownDelayMs: 500,
+      },
+      health: { server: { port: 9100 }, grpc: { port: 0 }, shutdownDelayMs: 500 },
+    },
+  ])('$case', ({ env, fields, health }) => {
+    const config = loadWorkerConfig(env);
 
-    expect(config).toMatchObject({
-      redisUrl: 'redis://127.0.0.1:6379',
-      queuePrefix: 'bull',
-      grpcPort: 50051,
-      healthPort: 9000,
-      shutdownDelayMs: 0,
-    });
-    expect(config.health).toMatchObject({
-      server: { port: 9000 },
-      grpc: { port: 50051 },
-      shutdownDelayMs: 0,
-      defaults: { intervalMs: 5_000, timeoutMs: 1_000 },
-    });
-  });
-
-  it('reads every variable, trimmed, into its field and the health module options', () => {
-    const config = loadWorkerConfig({
-      REDIS_URL: ' rediss://worker:secret@cache:6380/1 ',
-      QUEUE_PREFIX: 'jobs.v2',
-      HEALTH_GRPC_PORT: '0',
-      HEALTH_PORT: '9100',
-      SHUTDOWN_DELAY_MS: '500',
-    });
-
-    expect(config).toMatchObject({
-      redisUrl: 'rediss://worker:secret@cache:6380/1',
-      queuePrefix: 'jobs.v2',
-      grpcPort: 0,
-      healthPort: 9100,
-      shutdownDelayMs: 500,
-    });
-    expect(config.health).toMatchObject({
-      server: { port: 9100 },
-      grpc: { port: 0 },
-      shutdownDelayMs: 500,
-    });
+    expect(config).toMatchObject(fields);
+    expect(config.health).toMatchObject(health);
   });
 
   it('takes an empty variable as unset', () => {
